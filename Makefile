@@ -13,10 +13,14 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export AIRFLOW__CORE__EXECUTOR := LocalExecutor
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?= admin:admin
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE ?= $(AIRFLOW_HOME)/passwords.json
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install lock es-up es-down es-status demo test test-unit test-integration lint dag-test clean-local
+.PHONY: install lock es-up es-down es-status airflow-init demo dag-test summary test test-unit lint browser-deps
 
 install: $(VENV)/.installed ## .venv with the pinned dependencies
 
@@ -45,7 +49,30 @@ lint: install ## ruff + mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install ## the whole suite; starts the local Elasticsearch when none answers
+airflow-init: install ## Airflow home under the project (SQLite), idempotent
+	@mkdir -p $(AIRFLOW_HOME)
+	@test -f $(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE) || echo '{"admin": "admin"}' > $(AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+
+CONF ?= {}
+DEMO_CONF := {"input_path": "data/sample", "index": "news", "mode": "incremental"}
+
+dag-test: airflow-init es-up ## run the news_etl DAG once: make dag-test CONF='{"input_path": "...", "index": "..."}'
+	$(BIN)/python scripts/dag_test.py '$(CONF)'
+
+demo: airflow-init es-up ## set everything up, run the DAG on data/sample, print the facet summary
+	$(BIN)/python scripts/dag_test.py '$(DEMO_CONF)'
+	$(BIN)/python -m etl summary --index news
+
+summary: ## facet summary of an index: make summary INDEX=news
+	$(BIN)/python -m etl summary --index $(or $(INDEX),news)
+
+browser-deps: ## Debian's chromium + chromedriver for the browser tests (never a downloaded browser)
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else echo "error: chromium is missing: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
+test: install airflow-init browser-deps ## the whole suite; starts the local Elasticsearch when none answers
 	$(BIN)/python scripts/es_local.py up
 	$(BIN)/python -m pytest tests
 
