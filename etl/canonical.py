@@ -1,0 +1,277 @@
+"""Canonical entity names: one facet value per real-world entity across the whole index.
+
+Pure functions, no spaCy. Each document is canonicalised on its own (no state shared between
+documents), so a value never depends on which documents were processed before or with it.
+
+Per mention, in order:
+
+1. **Clean** the surface: NFC, ASCII quotes/hyphens, single spaces; strip stray quotes,
+   brackets and punctuation at the edges, possessives (``Putin's``, ``Putin’s``, ``Reuters'``)
+   and a final period unless it ends an abbreviation (``U.S.``, ``Jr.``); ``, Jr.`` -> `` Jr.``.
+2. **Alias table** (``config/entities.yml``) wins on name and type: the cleaned surface, then
+   without a leading "the", then without titles, is looked up (exact alias, else fold key).
+3. **Titles and roles** are cut: everything up to the last title word before the final token
+   (``Russian President Vladimir Putin`` -> ``Vladimir Putin``, ``Marshal Pak Jong Chon``,
+   ``Mr. Kim``). A non-person span is only renamed this way if the rest resolves to a person.
+4. **Short mentions** resolve inside the document: a person mention, or a one-word mention of
+   any type, whose words are the start or end of a longer person name in the same document
+   becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person). When
+   several names fit (``Kim`` with ``Kim Jong Un`` and ``Kim Myong Sik``), the one written out
+   most often wins, then the one introduced first (news style names the main subject first).
+5. **Noise** is dropped: a one-word person that nothing resolves (a surname or first name
+   alone; mononyms belong in the alias table), fewer than two letters or digits, no letter at
+   all, no capital letter in a cased script (``east coast``), or a lowercase prefix word
+   (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay).
+
+**Display form** (what the facet shows), a pure function of the cleaned name and its type:
+the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
+ASCII, and for persons a hyphenated given name with a lowercase tail written as separate
+capitalised words, as the table writes Korean names (``Kim Jong-un`` -> ``Kim Jong Un``,
+``An Chan-il`` -> ``An Chan Il``; ``Jean-Pierre`` keeps its hyphen), all-caps or lowercase
+words capitalised (``KIM JONG UN``, ``Vladimir PUTIN``); for organisations and places all-caps
+words of four letters or more and lowercase non-connector words capitalised
+(``CHATHAM HOUSE``, ``Vostochny cosmodrome``). Variants that differ in case, spacing around
+hyphens or diacritics therefore get the same value in every document. What no rule can fold
+(transliterations such as ``Shoygu``/``Shoigu``, ``Jean Pierre`` vs ``Jean-Pierre``) is what the
+alias table is for. Inside one document, mentions are grouped by :func:`fold_key`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from etl.gazetteer import AliasEntry, AliasTable, Kind, Match, fold_key
+from etl.names import (
+    clean_surface,
+    display_form,
+    is_noise,
+    name_parts,
+    split_conjoined,
+    strip_article,
+    strip_titles,
+)
+from etl.records import Entities
+
+# spaCy labels kept, by facet type; DATE, TIME, CARDINAL, ORDINAL, MONEY, QUANTITY, PERCENT and
+# LANGUAGE are dropped.
+LABEL_KIND: dict[str, Kind] = {
+    "PERSON": "person",
+    "ORG": "organization",
+    "GPE": "location",
+    "LOC": "location",
+    "FAC": "location",
+    "NORP": "other",
+    "EVENT": "other",
+    "PRODUCT": "other",
+    "LAW": "other",
+    "WORK_OF_ART": "other",
+}
+_KIND_LABEL: dict[Kind, str] = {
+    "person": "PERSON",
+    "organization": "ORG",
+    "location": "LOC",
+    "other": "MISC",
+}
+# Tie-break when a name's mentions were typed differently equally often.
+_KIND_ORDER: tuple[Kind, ...] = ("person", "organization", "location", "other")
+
+_SUFFIX_AFTER = re.compile(r",?[ \t]+(?:Jr|Sr)\b\.?|[ \t]+(?:II|III|IV)\b")
+_GLUE = re.compile(r"^(?:[\W_]|\bthe\b|\band\b|\bs\b)*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One entity mention: a model span (spaCy label) or an alias-table match (``entry`` set)."""
+
+    text: str
+    label: str
+    start: int = 0
+    end: int = 0
+    entry: AliasEntry | None = None
+
+
+def merge_mentions(text: str, model: Sequence[Mention], matches: Sequence[Match]) -> list[Mention]:
+    """Combine model spans with alias-table matches; the table wins where they disagree.
+
+    A table match that reaches beyond a model span replaces it (``Thae Song`` inside
+    ``Pak Thae Song``); a model span made only of table names plus glue ("the", punctuation) is
+    replaced by them (``NHK Seoul`` -> NHK, Seoul); a longer model span is kept otherwise.
+    A generational suffix the model left out is added to a person (``Mario Ritter, Jr.``).
+    """
+    table = [Mention(m.text, _KIND_LABEL[m.entry.kind], m.start, m.end, m.entry) for m in matches]
+    starts = [t.start for t in table]
+    ends = [t.end for t in table]
+    consumed: set[int] = set()
+    out: list[Mention] = []
+    for m in model:
+        if m.label == "PERSON" and (jr := _SUFFIX_AFTER.match(text, m.end)):
+            m = Mention(text[m.start : jr.end()], m.label, m.start, jr.end())
+        lo, hi = bisect_right(ends, m.start), bisect_left(starts, m.end)
+        if lo >= hi:
+            out.append(m)
+            continue
+        over = range(lo, hi)
+        if any(table[i].start < m.start or table[i].end > m.end for i in over):
+            continue
+        pos, rest = m.start, []
+        for i in over:
+            rest.append(text[pos : table[i].start])
+            pos = table[i].end
+        rest.append(text[pos : m.end])
+        if _GLUE.match("".join(rest)):
+            continue
+        out.append(m)
+        consumed.update(over)
+    out.extend(t for i, t in enumerate(table) if i not in consumed)
+    out.sort(key=lambda m: m.start)
+    return out
+
+
+@dataclass
+class _Cand:
+    name: str
+    kind: Kind
+    start: int
+    entry: AliasEntry | None = None
+    hint: str | None = None  # a non-person span minus titles, tried as a person
+
+
+@dataclass
+class _Person:
+    name: str
+    parts: tuple[str, ...]
+    entry: AliasEntry | None
+    count: int = 0
+    first: int = 0
+
+
+@dataclass
+class _Group:
+    names: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[Kind] = field(default_factory=Counter)
+    entry: AliasEntry | None = None
+    count: int = 0
+
+
+def _candidates(m: Mention, table: AliasTable) -> list[_Cand]:
+    if m.entry is not None:
+        return [_Cand(m.entry.name, m.entry.kind, m.start, m.entry)]
+    kind = LABEL_KIND.get(m.label)
+    if kind is None:
+        return []
+    surface = clean_surface(m.text)
+    out: list[_Cand] = []
+    for part in split_conjoined(surface) if kind == "person" else [surface]:
+        name, hint = strip_article(part), None
+        entry = table.lookup(part) or table.lookup(name)
+        if entry is None:
+            bare = strip_titles(name)
+            if bare != name:
+                entry = table.lookup(bare)
+                if kind == "person":
+                    name = bare
+                else:
+                    hint = bare
+        if entry is not None:
+            out.append(_Cand(entry.name, entry.kind, m.start, entry))
+        elif name:
+            out.append(_Cand(name, kind, m.start, hint=hint))
+    return out
+
+
+def _people(cands: list[_Cand]) -> list[_Person]:
+    """Persons written out in full (two name parts or more) that short mentions can resolve to."""
+    people: dict[tuple[str, ...], _Person] = {}
+    for c in cands:
+        if c.kind != "person":
+            continue
+        name = c.entry.name if c.entry else display_form(c.name, "person")
+        parts = name_parts(name)
+        if len(parts) >= 2:
+            p = people.setdefault(parts, _Person(name, parts, c.entry, first=c.start))
+            p.count += 1
+            p.entry = p.entry or c.entry
+            p.first = min(p.first, c.start)
+    # A full name that is itself the start or end of a longer one ("Kim Jong") is no target.
+    return [p for p in people.values() if _match(p.parts, people.values()) is None]
+
+
+def _match(parts: tuple[str, ...], people: Iterable[_Person]) -> _Person | None:
+    n, best = len(parts), None
+    for p in people:
+        if n >= len(p.parts) or parts not in (p.parts[:n], p.parts[-n:]):
+            continue
+        if best is None or (-p.count, p.first, p.name) < (-best.count, best.first, best.name):
+            best = p
+    return best
+
+
+def _resolve(c: _Cand, people: list[_Person]) -> tuple[str, Kind, AliasEntry | None] | None:
+    if c.entry is not None:
+        return c.entry.name, c.entry.kind, c.entry
+    probe = c.hint or c.name
+    parts = name_parts(probe)
+    if parts and (c.kind == "person" or c.hint is not None or len(parts) == 1):
+        p = _match(parts, people)
+        if p is not None:
+            return p.name, "person", p.entry
+    if c.kind == "person" and len(parts) < 2:
+        return None  # a surname or first name alone that nothing in the document resolves
+    if is_noise(c.name):
+        return None
+    return display_form(c.name, c.kind), c.kind, None
+
+
+def canonicalize(mentions: Iterable[Mention], table: AliasTable, model: str) -> Entities:
+    """Canonical, de-duplicated entities of one document with per-entity mention counts.
+
+    Give all mentions of the document at once (short mentions resolve against the others).
+    Lists are ordered by salience: mentions, then name.
+    """
+    cands = [c for m in mentions for c in _candidates(m, table)]
+    people = _people(cands)
+    groups: dict[str, _Group] = {}
+    memo: dict[tuple[str, Kind, str | None, int], tuple[str, Kind, AliasEntry | None] | None] = {}
+    for c in cands:
+        key = (c.name, c.kind, c.hint, id(c.entry))
+        if key not in memo:
+            memo[key] = _resolve(c, people)
+        resolved = memo[key]
+        if resolved is None:
+            continue
+        name, kind, entry = resolved
+        g = groups.setdefault(fold_key(name), _Group())
+        g.names[name] += 1
+        g.kinds[kind] += 1
+        g.count += 1
+        g.entry = g.entry or entry
+    return _entities(groups, model)
+
+
+def _entities(groups: dict[str, _Group], model: str) -> Entities:
+    by_kind: dict[Kind, list[tuple[int, str]]] = {k: [] for k in _KIND_ORDER}
+    for g in groups.values():
+        if g.entry is not None:
+            name, kind = g.entry.name, g.entry.kind
+        else:
+            name = min(g.names, key=lambda n: (-g.names[n], n))
+            kind = min(g.kinds, key=lambda k: (-g.kinds[k], _KIND_ORDER.index(k)))
+        by_kind[kind].append((-g.count, name))
+    ranked = sorted(item for items in by_kind.values() for item in items)
+    return Entities(
+        persons=tuple(n for _, n in sorted(by_kind["person"])),
+        organizations=tuple(n for _, n in sorted(by_kind["organization"])),
+        locations=tuple(n for _, n in sorted(by_kind["location"])),
+        other=tuple(n for _, n in sorted(by_kind["other"])),
+        mentions={n: -c for c, n in ranked},
+        model=model,
+    )
+
+
+def mentions_from_matches(matches: Iterable[Match]) -> list[Mention]:
+    """Alias-table matches as mentions (the gazetteer-only path)."""
+    return [Mention(m.text, _KIND_LABEL[m.entry.kind], m.start, m.end, m.entry) for m in matches]

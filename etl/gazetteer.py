@@ -1,0 +1,263 @@
+"""The curated alias table (``config/entities.yml``) and a gazetteer matcher over it.
+
+Pure Python, no spaCy: the same table canonicalises model output (:meth:`AliasTable.lookup`) and
+finds entities in text by itself (:meth:`AliasTable.find`) for languages without a model.
+
+Matching rules (also documented for editors at the top of the YAML file):
+
+- aliases without a lowercase letter (acronyms: ``US``, ``DPRK``) match only exactly as written;
+- other aliases match on whole words, first letter exactly as written, the rest ignoring case and
+  Latin diacritics, so ``Vostochny cosmodrome`` and ``KIM JONG-UN`` are found but ``us`` is not;
+- aliases in Chinese, Japanese or Korean script match inside longer words (those scripts attach
+  particles without a space).
+
+:meth:`AliasTable.find` looks up token n-grams in dicts, so its cost per document does not grow
+with the number of aliases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+
+Kind = Literal["person", "organization", "location", "other"]
+KINDS: tuple[Kind, ...] = ("person", "organization", "location", "other")
+
+# Typographic variants folded before any comparison (the display form uses ASCII ones too).
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+# Latin letters that Unicode does not decompose into base + accent.
+_LATIN_FOLD = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae"}
+    | {"Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"}
+)
+_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+
+def normalize_surface(text: str) -> str:
+    """NFC, ASCII quotes and hyphens, single spaces: the form every comparison starts from."""
+    text = unicodedata.normalize("NFC", text).translate(_PUNCT_FOLD)
+    return _SPACES.sub(" ", text).strip()
+
+
+def ascii_fold(text: str) -> str:
+    """Drop diacritics from Latin letters only (Cyrillic й or Japanese ガ are left intact)."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text.translate(_LATIN_FOLD)):
+        if unicodedata.combining(ch) and out and out[-1].isascii():
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def fold_key(text: str) -> str:
+    """Comparison key: case, diacritics, spacing, hyphens and punctuation ignored."""
+    folded = ascii_fold(normalize_surface(text)).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _exact_only(alias: str) -> bool:
+    # Acronyms and very short aliases are ambiguous in other case ("US" vs "us").
+    letters = [c for c in alias if c.isalpha()]
+    return len(letters) <= 2 or not any(c.islower() for c in letters)
+
+
+def _is_cjk(alias: str) -> bool:
+    return bool(_CJK.search(alias)) and not re.search(r"[A-Za-z]", alias)
+
+
+def _ci(token: str) -> str:
+    return ascii_fold(token.translate(_PUNCT_FOLD)).casefold()
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    """One real-world entity: its facet value, facet type and other spellings."""
+
+    name: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """An alias found in a text, with character offsets."""
+
+    start: int
+    end: int
+    text: str
+    entry: AliasEntry
+
+
+# (exact tokens if the alias is case-sensitive, else the alias's first character, entry)
+_Candidate = tuple[tuple[str, ...] | None, str, AliasEntry]
+
+
+class AliasTable:
+    """Alias lookup for model output plus a whole-word gazetteer matcher."""
+
+    def __init__(self, entries: Iterable[AliasEntry]) -> None:
+        self.entries: tuple[AliasEntry, ...] = tuple(entries)
+        self._exact: dict[str, AliasEntry] = {}
+        self._folded: dict[str, AliasEntry] = {}
+        self._ngrams: dict[tuple[str, ...], list[_Candidate]] = {}
+        self._first: set[str] = set()
+        self._max_tokens = 0
+        cjk: list[tuple[str, AliasEntry]] = []
+        for entry in self.entries:
+            for alias in (entry.name, *entry.aliases):
+                alias = normalize_surface(alias)
+                self._claim(self._exact, alias, entry)
+                if not _exact_only(alias):
+                    self._claim(self._folded, fold_key(alias), entry)
+                if _is_cjk(alias):
+                    cjk.append((alias, entry))
+                else:
+                    self._add_ngram(alias, entry)
+        cjk.sort(key=lambda a: -len(a[0]))  # longest first: regex alternation is ordered
+        self._cjk_entries = {_SPACES.sub("", a): e for a, e in cjk}
+        self._cjk = (
+            re.compile("|".join(re.escape(a).replace(r"\ ", r"\s*") for a, _ in cjk))
+            if cjk
+            else None
+        )
+
+    @staticmethod
+    def _claim(index: dict[str, AliasEntry], key: str, entry: AliasEntry) -> None:
+        other = index.setdefault(key, entry)
+        if other is not entry:
+            raise ValueError(f"alias {key!r} of {entry.name!r} already belongs to {other.name!r}")
+
+    def _add_ngram(self, alias: str, entry: AliasEntry) -> None:
+        tokens = tuple(_TOKEN.findall(alias))
+        key = tuple(_ci(t) for t in tokens)
+        exact = tokens if _exact_only(alias) else None
+        cands = self._ngrams.setdefault(key, [])
+        if not any(c[0] == exact and c[1] == alias[0] and c[2] is entry for c in cands):
+            cands.append((exact, alias[0], entry))
+        self._first.add(key[0])
+        self._max_tokens = max(self._max_tokens, len(key))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, surface: str) -> AliasEntry | None:
+        """The entry a model's span names, by exact alias or (non-acronyms) by fold key."""
+        surface = normalize_surface(surface)
+        if not surface:
+            return None
+        return self._exact.get(surface) or self._folded.get(fold_key(surface))
+
+    def find(self, text: str) -> list[Match]:
+        """Non-overlapping alias matches in ``text``, leftmost-longest, in text order."""
+        found = self._find_tokens(text)
+        if self._cjk is not None and _CJK.search(text):
+            found += [
+                Match(m.start(), m.end(), m.group(), self._cjk_entries[_SPACES.sub("", m.group())])
+                for m in self._cjk.finditer(text)
+            ]
+            found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+            kept: list[Match] = []
+            for m in found:
+                if not kept or m.start >= kept[-1].end:
+                    kept.append(m)
+            found = kept
+        return found
+
+    def _find_tokens(self, text: str) -> list[Match]:
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        ci = [_ci(text[s:e]) for s, e in spans]
+        out: list[Match] = []
+        i, n = 0, len(spans)
+        while i < n:
+            if ci[i] not in self._first:
+                i += 1
+                continue
+            for k in range(min(self._max_tokens, n - i), 0, -1):
+                cands = self._ngrams.get(tuple(ci[i : i + k]))
+                if not cands:
+                    continue
+                start, end = spans[i][0], spans[i + k - 1][1]
+                surface = text[start:end]
+                if "\n" in surface:  # a name never spans lines
+                    continue
+                entry = self._accept(cands, surface, spans[i : i + k], text)
+                if entry is not None:
+                    out.append(Match(start, end, surface, entry))
+                    i += k
+                    break
+            else:
+                i += 1
+        return out
+
+    @staticmethod
+    def _accept(
+        cands: list[_Candidate], surface: str, spans: list[tuple[int, int]], text: str
+    ) -> AliasEntry | None:
+        tokens: tuple[str, ...] | None = None
+        for exact, first, entry in cands:
+            if exact is None:
+                if surface[0] == first:
+                    return entry
+                continue
+            if tokens is None:
+                tokens = tuple(text[s:e].translate(_PUNCT_FOLD) for s, e in spans)
+            if tokens == exact:
+                return entry
+        return None
+
+
+def parse_alias_table(data: Mapping[str, Any] | None) -> AliasTable:
+    """Build a table from the YAML structure ``{"entities": [{name, type, aliases}]}``."""
+    entries: list[AliasEntry] = []
+    for i, item in enumerate((data or {}).get("entities") or []):
+        name = normalize_surface(str(item.get("name") or ""))
+        kind = item.get("type")
+        if not name or kind not in KINDS:
+            raise ValueError(f"entities[{i}]: needs a name and a type in {KINDS}, got {item!r}")
+        aliases = tuple(str(a) for a in item.get("aliases") or ())
+        entries.append(AliasEntry(name, cast(Kind, kind), aliases))
+    return AliasTable(entries)
+
+
+def load_alias_table(path: Path | str) -> AliasTable:
+    """Parse the alias table file, once per process per file version."""
+    p = Path(path).resolve()
+    return _load_cached(str(p), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str, mtime_ns: int) -> AliasTable:
+    with open(path, encoding="utf-8") as f:
+        return parse_alias_table(yaml.safe_load(f))
