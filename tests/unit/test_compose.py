@@ -1,0 +1,560 @@
+"""docker-compose.yml, checked without a Docker engine (none runs on this machine or in CI).
+
+The file is validated against the Compose Specification's own JSON schema (vendored in
+tests/data, see its README for the source commit), then against the project's rules: one Elastic
+version, one Airflow image that matches the Dockerfile and the pinned Airflow, the project
+mounted into every Airflow container, the Elasticsearch connection from an AIRFLOW_CONN_
+variable, no secret in the file, and .env kept out of git.
+
+Each rule is a function returning the problems it finds, so the same rule runs on the real file
+(expecting none) and on deliberately broken copies (expecting some): a rule that cannot fail
+would pass those too and be caught.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SCHEMA_FILE = ROOT / "tests" / "data" / "compose-spec.json"
+SCHEMA_README = ROOT / "tests" / "data" / "README.md"
+ENV_EXAMPLE = ROOT / ".env.example"
+DOCKERFILE = ROOT / "Dockerfile"
+PYPROJECT = ROOT / "pyproject.toml"
+
+ELASTIC_REGISTRY = "docker.elastic.co/"
+AIRFLOW_HOME = "/opt/airflow"
+# The project folders every Airflow container needs, and where Airflow/etl.settings expect them.
+PROJECT_MOUNTS = {
+    "./dags": f"{AIRFLOW_HOME}/dags",
+    "./plugins": f"{AIRFLOW_HOME}/plugins",
+    "./etl": f"{AIRFLOW_HOME}/etl",
+    "./config": f"{AIRFLOW_HOME}/config",
+}
+RAW_DATA_SOURCE = "${NEWS_RAW_DIR:-./data}"
+RAW_DATA_TARGET = f"{AIRFLOW_HOME}/data"
+# Environment names that hold secrets: their value may only come from .env.
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|FERNET_KEY|API_KEY)", re.IGNORECASE)
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}
+INTERPOLATION = re.compile(
+    r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+)
+PURE_INTERPOLATION = re.compile(rf"^{INTERPOLATION.pattern}$")
+
+Compose = dict[str, Any]
+
+
+# ------------------------------------------------------------------------------- loading
+
+
+def load_compose(path: Path = COMPOSE_FILE) -> Compose:
+    # safe_load resolves YAML anchors and `<<` merge keys the way Compose does.
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a mapping"
+    return data
+
+
+def load_env_example(path: Path = ENV_EXAMPLE) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        assert sep, f".env.example line is not NAME=value: {raw!r}"
+        env[name.strip()] = value.strip()
+    return env
+
+
+def airflow_services(compose: Compose) -> dict[str, dict[str, Any]]:
+    """Services that run Airflow itself (the reference's airflow-* services and flower)."""
+    return {
+        name: svc
+        for name, svc in compose["services"].items()
+        if name.startswith("airflow-") or name == "flower"
+    }
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):  # the list form: ["NAME=value", ...]
+        return dict(item.partition("=")[::2] for item in env)
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}
+
+
+def volume_pairs(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(source, target) of each mount, short or long syntax."""
+    pairs = []
+    for vol in service.get("volumes") or []:
+        if isinstance(vol, dict):
+            pairs.append((str(vol.get("source", "")), str(vol["target"])))
+            continue
+        # SOURCE:TARGET[:MODE]; a source may itself contain ':' inside ${...:-...}.
+        match = re.match(r"^(?P<src>(?:\$\{[^}]*\}|[^:])+):(?P<dst>[^:]+)(?::(?P<mode>\w+))?$", vol)
+        assert match, f"unparsable volume {vol!r}"
+        pairs.append((match["src"], match["dst"]))
+    return pairs
+
+
+def all_strings(node: Any) -> list[str]:
+    """Every string in the loaded file (keys and values), comments excluded."""
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in all_strings(k) + all_strings(v)]
+    if isinstance(node, list):
+        return [s for item in node for s in all_strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def image_tag(image: str) -> tuple[str, str]:
+    match = re.match(r"^(?P<repo>[^:$]+):(?P<tag>.+)$", image)
+    assert match, f"image without a tag: {image!r}"
+    return match["repo"], match["tag"]
+
+
+def pinned_airflow_version() -> str:
+    deps = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
+    for dep in deps:
+        match = re.match(r"^apache-airflow==(?P<v>[\d.]+)$", dep.strip())
+        if match:
+            return match["v"]
+    raise AssertionError("pyproject.toml pins no apache-airflow==X")
+
+
+def elasticsearch_client_major() -> int:
+    deps = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
+    for dep in deps:
+        match = re.match(r"^elasticsearch\s*>=\s*(?P<major>\d+)", dep.strip())
+        if match:
+            return int(match["major"])
+    raise AssertionError("pyproject.toml has no elasticsearch>=N dependency")
+
+
+def dockerfile_base() -> tuple[str, str]:
+    """(airflow version, python version) of the Dockerfile's FROM apache/airflow:X-pythonY."""
+    match = re.search(
+        r"^FROM\s+apache/airflow:(?P<af>[\d.]+)-python(?P<py>[\d.]+)\s*$",
+        DOCKERFILE.read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    assert match, "Dockerfile must start FROM apache/airflow:<version>-python<version>"
+    return match["af"], match["py"]
+
+
+# ------------------------------------------------------------------------------- rules
+
+
+def schema_problems(compose: Compose) -> list[str]:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        f"{'/'.join(map(str, err.absolute_path)) or '<root>'}: {err.message}"
+        for err in validator.iter_errors(compose)
+    ]
+
+
+def reference_problems(compose: Compose) -> list[str]:
+    """What the schema cannot see: depends_on and named volumes must point at real entries."""
+    problems = []
+    services = compose["services"]
+    declared_volumes = set(compose.get("volumes") or {})
+    for name, svc in services.items():
+        deps = svc.get("depends_on") or {}
+        for dep in deps if isinstance(deps, list) else deps.keys():
+            if dep not in services:
+                problems.append(f"{name} depends on unknown service {dep!r}")
+        for src, _ in volume_pairs(svc):
+            is_path = src.startswith((".", "/", "~", "$"))
+            if not is_path and src not in declared_volumes:
+                problems.append(f"{name} mounts undeclared volume {src!r}")
+    return problems
+
+
+def elastic_version_problems(compose: Compose, env_example: dict[str, str]) -> list[str]:
+    problems = []
+    defaults: dict[str, str] = {}
+    for name, svc in compose["services"].items():
+        image = svc.get("image", "")
+        if not image.startswith(ELASTIC_REGISTRY):
+            continue
+        _, tag = image_tag(image)
+        match = re.fullmatch(r"\$\{ELASTIC_VERSION:-(?P<default>[^}]+)\}", tag)
+        if not match:
+            problems.append(f"{name}: tag {tag!r} is not ${{ELASTIC_VERSION:-<version>}}")
+            continue
+        defaults[name] = match["default"]
+    repos = {
+        image_tag(s["image"])[0]
+        for s in compose["services"].values()
+        if str(s.get("image", "")).startswith(ELASTIC_REGISTRY)
+    }
+    for needed in (
+        "docker.elastic.co/elasticsearch/elasticsearch",
+        "docker.elastic.co/kibana/kibana",
+    ):
+        if needed not in repos:
+            problems.append(f"no service runs {needed}")
+    versions = set(defaults.values())
+    if len(versions) > 1:
+        problems.append(f"Elastic images disagree on the version: {defaults}")
+    wanted = env_example.get("ELASTIC_VERSION")
+    if wanted is None:
+        problems.append(".env.example has no ELASTIC_VERSION")
+    elif versions and versions != {wanted}:
+        problems.append(
+            f"compose defaults {sorted(versions)} != .env.example ELASTIC_VERSION {wanted}"
+        )
+    major = int((wanted or "0").split(".")[0])
+    if major != elasticsearch_client_major():
+        problems.append(
+            f"Elastic {wanted} vs elasticsearch client major {elasticsearch_client_major()}"
+        )
+    return problems
+
+
+def airflow_image_problems(compose: Compose) -> list[str]:
+    problems = []
+    services = airflow_services(compose)
+    for needed in ("apiserver", "scheduler", "dag-processor", "triggerer", "worker", "init"):
+        if f"airflow-{needed}" not in services:
+            problems.append(f"missing service airflow-{needed}")
+    images = {name: svc.get("image") for name, svc in services.items()}
+    if len(set(images.values())) != 1:
+        problems.append(f"Airflow services use different images: {images}")
+    builds = {name: json.dumps(svc.get("build"), sort_keys=True) for name, svc in services.items()}
+    if len(set(builds.values())) != 1 or "null" in builds.values():
+        problems.append(f"every Airflow service must build the same Dockerfile: {builds}")
+    for name, svc in services.items():
+        build = svc.get("build") or {}
+        if isinstance(build, dict) and build.get("dockerfile", "Dockerfile") != "Dockerfile":
+            problems.append(f"{name} builds {build.get('dockerfile')}, not ./Dockerfile")
+    airflow_version, python_version = dockerfile_base()
+    if airflow_version != pinned_airflow_version():
+        problems.append(
+            f"Dockerfile Airflow {airflow_version} != pyproject {pinned_airflow_version()}"
+        )
+    if python_version != "3.11":
+        problems.append(f"Dockerfile Python {python_version}, project is 3.11")
+    for name, image in images.items():
+        if image and airflow_version not in image:
+            problems.append(f"{name}: image tag {image!r} does not name Airflow {airflow_version}")
+    for name, svc in services.items():
+        if environment(svc).get("AIRFLOW__CORE__EXECUTOR") != "CeleryExecutor":
+            problems.append(f"{name}: executor is not CeleryExecutor")
+    for needed in ("redis", "postgres"):
+        if needed not in compose["services"]:
+            problems.append(f"missing service {needed}")
+    return problems
+
+
+def mount_problems(compose: Compose) -> list[str]:
+    problems = []
+    for name, svc in airflow_services(compose).items():
+        pairs = volume_pairs(svc)
+        targets = {dst: src for src, dst in pairs}
+        for src, dst in PROJECT_MOUNTS.items():
+            if targets.get(dst) != src:
+                problems.append(f"{name}: {src} is not mounted at {dst}")
+        if targets.get(RAW_DATA_TARGET) != RAW_DATA_SOURCE:
+            problems.append(
+                f"{name}: raw data {RAW_DATA_SOURCE} is not mounted at {RAW_DATA_TARGET}"
+            )
+        staging = environment(svc).get("NEWS_ETL_STAGING", "")
+        src = targets.get(staging)
+        if not staging or src is None:
+            problems.append(f"{name}: NEWS_ETL_STAGING={staging!r} is not a mounted folder")
+        elif src not in (compose.get("volumes") or {}):
+            problems.append(f"{name}: staging {staging} is not a shared named volume")
+    for src in PROJECT_MOUNTS:
+        if not (ROOT / src).is_dir():
+            problems.append(f"{src} does not exist in the project")
+    return problems
+
+
+def connection_problems(compose: Compose) -> list[str]:
+    """The DAG's Elasticsearch connection comes from AIRFLOW_CONN_<CONN_ID> in every container."""
+    problems = []
+    source = (ROOT / "etl" / "dag_tasks.py").read_text(encoding="utf-8")
+    match = re.search(r'^CONN_ID\s*=\s*"(?P<id>[^"]+)"', source, re.MULTILINE)
+    if not match:
+        return ["etl/dag_tasks.py defines no CONN_ID"]
+    var = "AIRFLOW_CONN_" + match["id"].upper()
+    services = compose["services"]
+    for name, svc in airflow_services(compose).items():
+        value = environment(svc).get(var)
+        if not value:
+            problems.append(f"{name}: {var} is not set")
+            continue
+        # Fill the interpolations with placeholders so the JSON connection can be parsed.
+        conn = json.loads(INTERPOLATION.sub("PLACEHOLDER", value))
+        host = conn.get("host")
+        if host not in services:
+            problems.append(f"{name}: {var} host {host!r} is not a compose service")
+        if conn.get("schema") != "https" or conn.get("port") != 9200:
+            problems.append(f"{name}: {var} must be https on 9200 (security is on)")
+        password = re.search(r'"password":\s*"(?P<p>[^"]*)"', value)
+        if not password or not PURE_INTERPOLATION.match(password["p"]):
+            problems.append(f"{name}: {var} password is not taken from the environment")
+        ca_certs = (conn.get("extra") or {}).get("ca_certs", "")
+        if not any(ca_certs.startswith(dst + "/") for _, dst in volume_pairs(svc)):
+            problems.append(f"{name}: CA {ca_certs!r} is not inside a mounted volume")
+    # "Not from code": the DAG files name no Elasticsearch address of their own.
+    for path in sorted((ROOT / "dags").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"https?://|:9200\b", text):
+            problems.append(f"{path.relative_to(ROOT)} hard-codes an Elasticsearch address")
+    return problems
+
+
+def secret_problems(compose: Compose, env_example: dict[str, str]) -> list[str]:
+    problems = []
+    for name, svc in compose["services"].items():
+        for key, value in environment(svc).items():
+            if SECRET_NAME.search(key) and value:
+                match = PURE_INTERPOLATION.match(value)
+                if not match or (match["op"] in (":-", "-") and match["arg"]):
+                    problems.append(f"{name}: {key} has a literal value or default")
+            # Credentials inside a URL: user:password@host
+            for url_pw in re.findall(r"://[^/\s:@]*:([^@\s]+)@", value):
+                if url_pw and not PURE_INTERPOLATION.match(url_pw):
+                    problems.append(f"{name}: {key} embeds a literal password in a URL")
+            for json_pw in re.findall(r'"password":\s*"([^"]*)"', value):
+                if not PURE_INTERPOLATION.match(json_pw):
+                    problems.append(f"{name}: {key} embeds a literal password in JSON")
+    # Every variable the file needs is documented in .env.example (the README's recipe is
+    # "copy .env.example to .env"), and the example itself carries no secret values.
+    for text in all_strings(compose):
+        for match in INTERPOLATION.finditer(text.replace("$$", "")):
+            if match["op"] in (":?", "?") and match["name"] not in env_example:
+                problems.append(f"required ${{{match['name']}}} is missing from .env.example")
+    for key, value in env_example.items():
+        if SECRET_NAME.search(key) and value:
+            problems.append(f".env.example ships a value for {key}")
+    return problems
+
+
+def kibana_problems(compose: Compose) -> list[str]:
+    problems = []
+    services = compose["services"]
+    kibana = services.get("kibana", {})
+    env = environment(kibana)
+    if env.get("ELASTICSEARCH_USERNAME") != "kibana_system":
+        problems.append("Kibana must log in as kibana_system")
+    if not PURE_INTERPOLATION.match(env.get("ELASTICSEARCH_PASSWORD", "")):
+        problems.append("Kibana's password must come from .env")
+    if "healthcheck" not in kibana:
+        problems.append("kibana has no healthcheck (kibana-setup waits on it)")
+    setup_cmd = json.dumps(services.get("setup", {}).get("command"))
+    if "_security/user/kibana_system/_password" not in setup_cmd:
+        problems.append("no one-shot service sets the kibana_system password")
+    importer = services.get("kibana-setup", {})
+    cond = (importer.get("depends_on") or {}).get("kibana", {}).get("condition")
+    if cond != "service_healthy":
+        problems.append("kibana-setup must wait for Kibana to be healthy")
+    call = json.dumps([importer.get("entrypoint"), importer.get("command")])
+    script = re.search(r"/scripts/(kibana_import\.\w+)", call)
+    if not script or not (ROOT / "scripts" / script[1]).is_file():
+        problems.append(f"kibana-setup does not run scripts/kibana_import.*: {call}")
+    mounted = dict((dst, src) for src, dst in volume_pairs(importer))
+    dir_arg = re.search(r'"--dir",\s*"(?P<d>[^"]+)"', call)
+    if not dir_arg or not any(
+        dir_arg["d"].startswith(dst) and src == "./config" for dst, src in mounted.items()
+    ):
+        problems.append("kibana-setup does not read the mounted ./config/kibana")
+    return problems
+
+
+# ------------------------------------------------------------------------------- tests
+
+
+@pytest.fixture(scope="module")
+def compose() -> Compose:
+    return load_compose()
+
+
+@pytest.fixture(scope="module")
+def env_example() -> dict[str, str]:
+    return load_env_example()
+
+
+def test_vendored_schema_is_the_documented_one() -> None:
+    digest = hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest()
+    assert digest in SCHEMA_README.read_text(encoding="utf-8"), "schema changed without its README"
+    jsonschema.Draft7Validator.check_schema(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+RULES: list[tuple[str, Callable[[Compose, dict[str, str]], list[str]]]] = [
+    ("compose-spec schema", lambda c, e: schema_problems(c)),
+    ("references", lambda c, e: reference_problems(c)),
+    ("one Elastic version", elastic_version_problems),
+    ("one Airflow image", lambda c, e: airflow_image_problems(c)),
+    ("project mounts", lambda c, e: mount_problems(c)),
+    ("Elasticsearch connection", lambda c, e: connection_problems(c)),
+    ("no secret literals", secret_problems),
+    ("Kibana and its setup", lambda c, e: kibana_problems(c)),
+]
+
+
+@pytest.mark.parametrize(("rule", "check"), RULES, ids=[r for r, _ in RULES])
+def test_compose_file_follows_rule(
+    rule: str,
+    check: Callable[[Compose, dict[str, str]], list[str]],
+    compose: Compose,
+    env_example: dict[str, str],
+) -> None:
+    assert check(compose, env_example) == []
+
+
+def _set(path: str, value: Any) -> Callable[[Compose], None]:
+    """A mutation that sets compose[a][b]... = value (path with '/')."""
+
+    def mutate(doc: Compose) -> None:
+        *parents, leaf = path.split("/")
+        node = doc
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+
+    return mutate
+
+
+def _drop_volume(service: str, target: str) -> Callable[[Compose], None]:
+    def mutate(doc: Compose) -> None:
+        svc = doc["services"][service]
+        svc["volumes"] = [v for v in svc["volumes"] if f":{target}" not in str(v)]
+
+    return mutate
+
+
+ELASTIC_KIBANA = "docker.elastic.co/kibana/kibana"
+# (what breaks, how, the rule that must notice)
+BREAKAGES: list[tuple[str, Callable[[Compose], None], str]] = [
+    ("unknown service key", _set("services/es01/imagee", "x"), "compose-spec schema"),
+    ("ports not a list", _set("services/kibana/ports", "5601"), "compose-spec schema"),
+    (
+        "bad depends_on condition",
+        _set("services/kibana-setup/depends_on/kibana/condition", "up"),
+        "compose-spec schema",
+    ),
+    (
+        "depends on a missing service",
+        _set("services/kibana/depends_on/es02", {"condition": "service_healthy"}),
+        "references",
+    ),
+    (
+        "Kibana on another version",
+        _set("services/kibana/image", f"{ELASTIC_KIBANA}:${{ELASTIC_VERSION:-9.5.2}}"),
+        "one Elastic version",
+    ),
+    (
+        "Kibana with a fixed tag",
+        _set("services/kibana/image", f"{ELASTIC_KIBANA}:9.5.3"),
+        "one Elastic version",
+    ),
+    (
+        "a worker on another image",
+        _set("services/airflow-worker/image", "apache/airflow:3.3.2"),
+        "one Airflow image",
+    ),
+    (
+        "LocalExecutor in the scheduler",
+        _set("services/airflow-scheduler/environment/AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
+        "one Airflow image",
+    ),
+    ("etl/ not mounted", _drop_volume("airflow-worker", "/opt/airflow/etl"), "project mounts"),
+    ("raw data not mounted", _drop_volume("airflow-worker", "/opt/airflow/data"), "project mounts"),
+    (
+        "connection missing",
+        _set("services/airflow-worker/environment/AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", ""),
+        "Elasticsearch connection",
+    ),
+    (
+        "connection to a missing host",
+        _set(
+            "services/airflow-worker/environment/AIRFLOW_CONN_ELASTICSEARCH_DEFAULT",
+            '{"conn_type": "elasticsearch", "host": "elastic", "port": 9200, "schema": "https", '
+            '"password": "${ELASTIC_PASSWORD}", '
+            '"extra": {"ca_certs": "/opt/airflow/certs/ca/ca.crt"}}',
+        ),
+        "Elasticsearch connection",
+    ),
+    (
+        "literal Kibana password",
+        _set("services/kibana/environment/ELASTICSEARCH_PASSWORD", "changeme"),
+        "no secret literals",
+    ),
+    (
+        "password with a default",
+        _set("services/postgres/environment/POSTGRES_PASSWORD", "${POSTGRES_PASSWORD:-airflow}"),
+        "no secret literals",
+    ),
+    (
+        "password inside a URL",
+        _set(
+            "services/airflow-worker/environment/AIRFLOW__CELERY__BROKER_URL",
+            "redis://:hunter2@redis:6379/0",
+        ),
+        "no secret literals",
+    ),
+    (
+        "Kibana as elastic",
+        _set("services/kibana/environment/ELASTICSEARCH_USERNAME", "elastic"),
+        "Kibana and its setup",
+    ),
+    (
+        "import before Kibana is up",
+        _set("services/kibana-setup/depends_on/kibana/condition", "service_started"),
+        "Kibana and its setup",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "mutate", "rule"), BREAKAGES, ids=[b[0] for b in BREAKAGES])
+def test_rules_catch_breakage(
+    what: str,
+    mutate: Callable[[Compose], None],
+    rule: str,
+    compose: Compose,
+    env_example: dict[str, str],
+) -> None:
+    broken = copy.deepcopy(compose)
+    mutate(broken)
+    check = dict(RULES)[rule]
+    assert check(broken, env_example), f"rule {rule!r} did not notice: {what}"
+
+
+def test_env_example_version_change_is_noticed(
+    compose: Compose, env_example: dict[str, str]
+) -> None:
+    assert elastic_version_problems(compose, {**env_example, "ELASTIC_VERSION": "9.6.0"})
+    assert secret_problems(compose, {**env_example, "ELASTIC_PASSWORD": "changeme"})
+
+
+def test_dot_env_is_git_ignored_and_untracked() -> None:
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        # No git here: fall back to the ignore file itself.
+        patterns = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+        assert ".env" in patterns or "/.env" in patterns
+        return
+    ignored = subprocess.run([git, "check-ignore", "-q", ".env"], cwd=ROOT, check=False)
+    assert ignored.returncode == 0, ".env is not git-ignored"
+    example = subprocess.run([git, "check-ignore", "-q", ".env.example"], cwd=ROOT, check=False)
+    assert example.returncode == 1, ".env.example must stay committable"
+    tracked = subprocess.run(
+        [git, "ls-files", "--error-unmatch", ".env"], cwd=ROOT, capture_output=True, check=False
+    )
+    assert tracked.returncode != 0, ".env is tracked by git"
