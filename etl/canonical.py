@@ -25,15 +25,22 @@ Per mention, in order:
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
-ASCII, and for persons a hyphenated given name with a lowercase tail written as separate
-capitalised words, as the table writes Korean names (``Kim Jong-un`` -> ``Kim Jong Un``,
-``An Chan-il`` -> ``An Chan Il``; ``Jean-Pierre`` keeps its hyphen), all-caps or lowercase
-words capitalised (``KIM JONG UN``, ``Vladimir PUTIN``); for organisations and places all-caps
-words of four letters or more and lowercase non-connector words capitalised
-(``CHATHAM HOUSE``, ``Vostochny cosmodrome``). Variants that differ in case, spacing around
-hyphens or diacritics therefore get the same value in every document. What no rule can fold
-(transliterations such as ``Shoygu``/``Shoigu``, ``Jean Pierre`` vs ``Jean-Pierre``) is what the
-alias table is for. Inside one document, mentions are grouped by :func:`fold_key`.
+ASCII (``José`` -> ``Jose``), and
+
+- persons: hyphenated names written as separate capitalised words, as the table writes Korean
+  names (``Kim Jong-un``, ``Kim Jong-Un``, ``KIM JONG-UN`` -> ``Kim Jong Un``; ``An Chan-il`` ->
+  ``An Chan Il``; a particle keeps its hyphen: ``al-Baghdadi``); all-caps or lowercase words
+  capitalised (``Vladimir PUTIN``), particles lowercase in a name written all in one case
+  (``MOHAMMED BIN SALMAN`` -> ``Mohammed bin Salman``), ``Jr``/``Jr.`` -> ``Jr.``;
+- organisations and places: in an all-caps name, words of four letters or more capitalised
+  (``CHATHAM HOUSE`` -> ``Chatham House``, ``BBC NEWS`` -> ``BBC News``); lowercase words
+  other than connectors capitalised (``Vostochny cosmodrome`` -> ``Vostochny Cosmodrome``).
+
+Variants that differ in case, hyphens, spacing or diacritics therefore get the same value in
+every document, whatever the order. The price is cosmetic: ``Jean-Pierre`` shows as
+``Jean Pierre`` unless the table lists the person. What no rule can fold (transliterations such
+as ``Shoygu``/``Shoigu``, ``Zelenskyy``/``Zelensky``) is what the alias table is for. Inside one
+document, mentions are grouped by :func:`etl.gazetteer.fold_key`.
 """
 
 from __future__ import annotations

@@ -80,14 +80,13 @@ def _person_tokens(tokens: list[str]) -> list[str]:
     split: list[str] = []
     for token in tokens:
         parts = token.split("-")
-        lower_tail = any(p[:1].islower() for p in parts[1:])
+        # Jong-un, Jong-Un, JONG-UN -> Jong Un; "al-Baghdadi" keeps its particle's hyphen.
         if (
             len(parts) > 1
             and all(p.isalpha() for p in parts)
-            and parts[0][:1].isupper()
-            and lower_tail
+            and parts[0].casefold() not in _PARTICLES
         ):
-            split.extend(parts)  # Jong-un -> Jong Un
+            split.extend(parts)
         else:
             split.append(token)
     letters = "".join(split)
