@@ -135,16 +135,23 @@ class AliasTable:
         self._first: set[str] = set()
         self._max_tokens = 0
         cjk: list[tuple[str, AliasEntry]] = []
+        acronyms: list[tuple[str, AliasEntry]] = []
         for entry in self.entries:
             for alias in (entry.name, *entry.aliases):
                 alias = normalize_surface(alias)
                 self._claim(self._exact, alias, entry)
-                if not _exact_only(alias):
+                if _exact_only(alias):
+                    acronyms.append((alias, entry))
+                else:
                     self._claim(self._folded, fold_key(alias), entry)
                 if _is_cjk(alias):
                     cjk.append((alias, entry))
                 else:
                     self._add_ngram(alias, entry)
+        for alias, entry in acronyms:  # "KIM JONG-UN" may not name another "Kim Jong-un"
+            other = self._folded.get(fold_key(alias), entry)
+            if other is not entry:
+                raise ValueError(f"alias {alias!r} of {entry.name!r} clashes with {other.name!r}")
         cjk.sort(key=lambda a: -len(a[0]))  # longest first: regex alternation is ordered
         self._cjk_entries = {_SPACES.sub("", a): e for a, e in cjk}
         self._cjk = (
