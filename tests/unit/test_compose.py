@@ -166,6 +166,18 @@ def schema_problems(compose: Compose) -> list[str]:
     ]
 
 
+def interpolation_problems(compose: Compose) -> list[str]:
+    """Compose rejects a lone "$" that starts no variable: a shell $(...) is written $$(...)."""
+    problems = []
+    for text in all_strings(compose):
+        rest = INTERPOLATION.sub("", text.replace("$$", ""))
+        for match in re.finditer(r"\$(?![A-Za-z_])", rest):
+            problems.append(
+                f"invalid interpolation near {text[max(match.start() - 20, 0) :][:50]!r}"
+            )
+    return problems
+
+
 def reference_problems(compose: Compose) -> list[str]:
     """What the schema cannot see: depends_on and named volumes must point at real entries."""
     problems = []
@@ -398,6 +410,7 @@ def test_vendored_schema_is_the_documented_one() -> None:
 
 RULES: list[tuple[str, Callable[[Compose, dict[str, str]], list[str]]]] = [
     ("compose-spec schema", lambda c, e: schema_problems(c)),
+    ("interpolation", lambda c, e: interpolation_problems(c)),
     ("references", lambda c, e: reference_problems(c)),
     ("one Elastic version", elastic_version_problems),
     ("one Airflow image", lambda c, e: airflow_image_problems(c)),
@@ -444,6 +457,11 @@ ELASTIC_KIBANA = "docker.elastic.co/kibana/kibana"
 BREAKAGES: list[tuple[str, Callable[[Compose], None], str]] = [
     ("unknown service key", _set("services/es01/imagee", "x"), "compose-spec schema"),
     ("ports not a list", _set("services/kibana/ports", "5601"), "compose-spec schema"),
+    (
+        "shell $(...) not escaped",
+        _set("services/airflow-init/entrypoint", "/bin/bash -c 'echo $(id -u)'"),
+        "interpolation",
+    ),
     (
         "bad depends_on condition",
         _set("services/kibana-setup/depends_on/kibana/condition", "up"),
