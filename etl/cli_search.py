@@ -1,0 +1,250 @@
+"""``python -m etl search`` and ``python -m etl summary``: faceted search on the command line.
+
+Readable rich tables on a terminal, JSON with ``--json``. Exit codes: 0 done, 1 could not
+complete (Elasticsearch unreachable, index missing), 2 bad usage; errors are one line on
+stderr (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from etl import search as s
+from etl.settings import es_url, get_settings
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+    from rich.console import Console
+    from rich.text import Text
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FACET_TITLES = {
+    "persons": "Persons",
+    "organizations": "Organisations",
+    "locations": "Places",
+    "sources": "Sources",
+    "languages": "Languages",
+}
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Register the ``search`` and ``summary`` subcommands on an argparse subparsers object."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", help="index alias (default: the configured alias, 'news')")
+    common.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    p = subparsers.add_parser(
+        "search",
+        parents=[common],
+        help="full-text search with facets",
+        description="Full-text search over title, body and entity names, with facet counts.",
+    )
+    p.add_argument("query", nargs="?", default="", help="search text (empty: all documents)")
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep documents whose FIELD has VALUE (repeatable; AND across fields, OR within "
+        f"one; fields: {', '.join(s.FILTER_FIELDS)}; short: persons, places, source, ...)",
+    )
+    p.add_argument("--since", help="published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="published on or before this date (YYYY-MM-DD)")
+    p.add_argument("--language", help="ISO 639-1 code, e.g. en")
+    p.add_argument("--source", help="publisher name (source.name)")
+    p.add_argument("--size", type=int, default=s.DEFAULT_SIZE, help="results to show (default 10)")
+    p.add_argument("--from", dest="from_", type=int, default=0, help="skip this many results")
+    p.set_defaults(func=run_search)
+
+    q = subparsers.add_parser(
+        "summary",
+        parents=[common],
+        help="document count, top entities, sources, languages, date range",
+        description="What an index holds: counts, top facet values, date range, last run.",
+    )
+    q.set_defaults(func=run_summary)
+
+
+def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
+    """``FIELD=VALUE`` strings to {field: [values]}; raises SearchUsageError on bad input."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise s.SearchUsageError(f"--filter needs FIELD=VALUE, got {item!r}")
+        out.setdefault(s.resolve_field(name), []).append(value.strip())
+    return out
+
+
+def _client() -> Elasticsearch:
+    from elasticsearch import Elasticsearch
+
+    # Fail fast on the command line: one retry, then a one-line error.
+    return Elasticsearch(es_url(), request_timeout=30, max_retries=1, retry_on_timeout=False)
+
+
+def _guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
+    """Run ``work``; turn usage and Elasticsearch errors into one-line messages and exit codes."""
+    from elasticsearch import ApiError, NotFoundError, TransportError
+
+    try:
+        return work()
+    except s.SearchUsageError as e:
+        print(f"etl {name}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ApiError, TransportError) as e:
+        if args.debug:
+            traceback.print_exc()
+        if isinstance(e, NotFoundError):
+            msg = f"index {args.index!r} not found at {es_url()}"
+        elif isinstance(e, ApiError):
+            msg = f"Elasticsearch refused the request: {e.message} ({e.meta.status})"
+        else:
+            msg = f"cannot reach Elasticsearch at {es_url()} ({type(e).__name__})"
+        print(f"etl {name}: error: {msg}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """The ``search`` subcommand."""
+    args.index = args.index or get_settings().elasticsearch.alias
+
+    def work() -> int:
+        filters = parse_filters(args.filter)
+        kwargs: dict[str, Any] = {
+            "filters": filters,
+            "since": args.since,
+            "until": args.until,
+            "language": args.language,
+            "source": args.source,
+            "size": args.size,
+            "from_": args.from_,
+        }
+        s.build_query(args.query, **kwargs)  # usage errors before any network call
+        result = s.search(_client(), args.index, args.query, **kwargs)
+        if args.json:
+            print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            render_search(_console(), args, result)
+        return EXIT_OK
+
+    return _guard("search", args, work)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """The ``summary`` subcommand."""
+    args.index = args.index or get_settings().elasticsearch.alias
+
+    def work() -> int:
+        result = s.summary(_client(), args.index)
+        if args.json:
+            print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+        else:
+            render_summary(_console(), result)
+        return EXIT_OK
+
+    return _guard("summary", args, work)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _day(value: str | None) -> str:
+    return value[:10] if value else "no date"
+
+
+def highlighted(fragment: str) -> Text:
+    """A highlight fragment as rich Text, matches in bold yellow (no markup parsing)."""
+    from rich.text import Text
+
+    text = Text()
+    for part, match in s.segments(fragment):
+        text.append(" ".join(part.split()), style="bold yellow" if match else None)
+    return text
+
+
+def _facet_tables(facets: dict[str, list[tuple[str, int]]]) -> Any:
+    from rich.columns import Columns
+    from rich.table import Table
+
+    tables = []
+    for name, pairs in facets.items():
+        table = Table(title=FACET_TITLES.get(name, name), title_justify="left", min_width=24)
+        table.add_column(s.FACETS[name], overflow="fold")
+        table.add_column("docs", justify="right")
+        for value, count in pairs:
+            table.add_row(value, str(count))
+        if not pairs:
+            table.add_row("[dim](none)[/dim]", "")
+        tables.append(table)
+    return Columns(tables, padding=(0, 2))
+
+
+def render_search(console: Console, args: argparse.Namespace, result: s.SearchResult) -> None:
+    """Result list with highlighted snippets, then facet tables."""
+    from rich.text import Text
+
+    what = f'"{args.query}"' if args.query else "all documents"
+    shown = f"{len(result.hits)} shown" if result.total > len(result.hits) else ""
+    head = Text(f"{result.total} result{'s' if result.total != 1 else ''} for {what} in ")
+    head.append(args.index, style="bold")
+    for item in args.filter:
+        head.append(f"  [{item}]", style="cyan")
+    if shown:
+        head.append(f"  ({shown})", style="dim")
+    console.print(head)
+    for n, hit in enumerate(result.hits, start=1 + args.from_):
+        title = hit.highlights.get("title")
+        line = Text(f"{n:>3}. ")
+        line.append_text(highlighted(title[0]) if title else Text(hit.title))
+        line.stylize("bold", 5)
+        console.print(line)
+        meta = " · ".join(
+            x for x in (hit.source or "unknown source", _day(hit.date), hit.language) if x
+        )
+        console.print(Text(f"     {meta}", style="dim"))
+        for frag in hit.highlights.get("body", [])[:2]:
+            console.print(Text("     … ").append_text(highlighted(frag)).append(" …"))
+    console.print()
+    console.print(_facet_tables(result.facets))
+    lo, hi = result.date_range
+    if lo or hi:
+        console.print(Text(f"Published {_day(lo)} – {_day(hi)}", style="dim"))
+
+
+def render_summary(console: Console, result: s.Summary) -> None:
+    """Count, date range, top facet values and the last run."""
+    from rich.text import Text
+
+    lo, hi = result.date_range
+    head = Text()
+    head.append(result.index, style="bold")
+    head.append(f": {result.documents} document{'s' if result.documents != 1 else ''}")
+    if lo or hi:
+        head.append(f", published {_day(lo)} – {_day(hi)}")
+    console.print(head)
+    console.print(_facet_tables(result.facets))
+    run = result.last_run
+    if run:
+        counts = ", ".join(f"{k} {v}" for k, v in (run.get("counts") or {}).items())
+        console.print(
+            Text(
+                f"Last run {run.get('run_id')} ({run.get('mode')}, {run.get('status')}), "
+                f"ended {run.get('ended_at') or '?'}: {counts}",
+                style="dim",
+            )
+        )
+    else:
+        console.print(Text(f"No run records in {result.index}-runs.", style="dim"))

@@ -1,0 +1,323 @@
+"""Faceted full-text search over the news index: query building and response shaping.
+
+Pure functions plus two thin calls that take an Elasticsearch client; no Airflow, no globals.
+The command line (``python -m etl search`` / ``summary``) and the Airflow plugin's search page
+both use this module, so they show the same results and counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+
+# Facets shown with every result list: name -> keyword field of the index contract.
+FACETS: dict[str, str] = {
+    "persons": "entities.persons",
+    "organizations": "entities.organizations",
+    "locations": "entities.locations",
+    "sources": "source.name",
+    "languages": "language",
+}
+# Keyword fields a filter may use; short names are accepted for the facet fields.
+FILTER_FIELDS: tuple[str, ...] = (
+    *FACETS.values(),
+    "entities.other",
+    "date_source",
+    "source.format",
+    "run_id",
+)
+FIELD_ALIASES: dict[str, str] = {
+    **FACETS,
+    "organisations": "entities.organizations",
+    "places": "entities.locations",
+    "source": "source.name",
+    "language": "language",
+    "other": "entities.other",
+}
+# Title counts most; the English sub-fields add stemmed matches; entity names match too.
+TEXT_FIELDS: tuple[str, ...] = (
+    "title^3",
+    "title.english",
+    "body",
+    "body.english",
+    "entities.*.text",
+)
+HIGHLIGHT_PRE, HIGHLIGHT_POST = "<em>", "</em>"
+_SOURCE_FIELDS = ["title", "source.name", "published_at", "language", "entities", "run_id"]
+_ENTITY_KINDS = ("persons", "organizations", "locations", "other")
+DEFAULT_SIZE = 10
+FACET_SIZE = 10
+
+
+class SearchUsageError(ValueError):
+    """A search request the caller must fix (unknown filter field, bad date, bad size)."""
+
+
+def resolve_field(name: str) -> str:
+    """The keyword field for a filter name (``entities.persons`` or ``persons``)."""
+    key = name.strip()
+    if key in FILTER_FIELDS:
+        return key
+    if key.lower() in FIELD_ALIASES:
+        return FIELD_ALIASES[key.lower()]
+    raise SearchUsageError(f"unknown filter field {name!r} (allowed: {', '.join(FILTER_FIELDS)})")
+
+
+def _date_bound(value: date | datetime | str, *, upper: bool) -> str:
+    """A range bound; a bare day as upper bound covers the whole day (ES date math ``/d``)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        day = value.isoformat()
+    else:
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text).isoformat()
+            else:
+                return datetime.fromisoformat(text).isoformat()
+        except ValueError:
+            raise SearchUsageError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+    return f"{day}||/d" if upper else day
+
+
+def build_query(
+    text: str = "",
+    filters: Mapping[str, Sequence[str]] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    language: str | None = None,
+    source: str | None = None,
+    size: int = DEFAULT_SIZE,
+    from_: int = 0,
+    facet_size: int = FACET_SIZE,
+) -> dict[str, Any]:
+    """The search request body: text query, AND-ed field filters, highlights and facets.
+
+    Values of one field are OR-ed (``terms``); different fields are AND-ed. Facets are counted
+    over the filtered hits, so choosing a facet value narrows every other facet's counts.
+    """
+    if size < 0 or from_ < 0 or facet_size < 1:
+        raise SearchUsageError("size and from must be >= 0, facet size >= 1")
+    merged: dict[str, list[str]] = {}
+    for name, values in (filters or {}).items():
+        merged.setdefault(resolve_field(name), []).extend(values)
+    if language:
+        merged.setdefault("language", []).append(language)
+    if source:
+        merged.setdefault("source.name", []).append(source)
+
+    clauses: list[dict[str, Any]] = [
+        {"terms": {fld: list(dict.fromkeys(vals))}} for fld, vals in merged.items() if vals
+    ]
+    if since or until:
+        bounds: dict[str, str] = {}
+        if since:
+            bounds["gte"] = _date_bound(since, upper=False)
+        if until:
+            bounds["lte"] = _date_bound(until, upper=True)
+        clauses.append({"range": {"published_at": bounds}})
+
+    text = (text or "").strip()
+    must: dict[str, Any] = (
+        {"multi_match": {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields"}}
+        if text
+        else {"match_all": {}}
+    )
+    aggs: dict[str, Any] = {
+        name: {"terms": {"field": fld, "size": facet_size}} for name, fld in FACETS.items()
+    }
+    aggs["date_min"] = {"min": {"field": "published_at"}}
+    aggs["date_max"] = {"max": {"field": "published_at"}}
+    return {
+        "query": {"bool": {"must": [must], "filter": clauses}},
+        "size": size,
+        "from": from_,
+        "track_total_hits": True,
+        "_source": _SOURCE_FIELDS,
+        "sort": ["_score", {"published_at": {"order": "desc", "unmapped_type": "date"}}],
+        "highlight": {
+            "pre_tags": [HIGHLIGHT_PRE],
+            "post_tags": [HIGHLIGHT_POST],
+            # Stemmed matches (satellites ~ satellite) highlight in the main field's text.
+            "fields": {
+                "title": {"number_of_fragments": 0, "matched_fields": ["title", "title.english"]},
+                "body": {
+                    "fragment_size": 160,
+                    "number_of_fragments": 3,
+                    "no_match_size": 160,  # a snippet even when only the title matched
+                    "matched_fields": ["body", "body.english"],
+                },
+            },
+        },
+        "aggs": aggs,
+    }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching article, as a result list shows it."""
+
+    id: str
+    score: float | None
+    title: str
+    source: str | None
+    date: str | None
+    language: str | None
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits, total and facets (value, count) in descending count order."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    date_range: tuple[str | None, str | None]
+    took_ms: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (facets as lists of {value, count})."""
+        return {
+            "total": self.total,
+            "took_ms": self.took_ms,
+            "hits": [asdict(h) for h in self.hits],
+            "facets": {
+                name: [{"value": v, "count": c} for v, c in pairs]
+                for name, pairs in self.facets.items()
+            },
+            "date_range": {"min": self.date_range[0], "max": self.date_range[1]},
+        }
+
+
+def _buckets(aggs: Mapping[str, Any], name: str) -> list[tuple[str, int]]:
+    return [(str(b["key"]), int(b["doc_count"])) for b in aggs.get(name, {}).get("buckets", [])]
+
+
+def _date_agg(aggs: Mapping[str, Any], name: str) -> str | None:
+    agg = aggs.get(name) or {}
+    return agg.get("value_as_string") if agg.get("value") is not None else None
+
+
+def _hit(raw: Mapping[str, Any]) -> Hit:
+    src = raw.get("_source") or {}
+    ents = src.get("entities") or {}
+    hl = raw.get("highlight") or {}
+    return Hit(
+        id=str(raw.get("_id")),
+        score=raw.get("_score"),
+        title=src.get("title") or "(untitled)",
+        source=(src.get("source") or {}).get("name"),
+        date=src.get("published_at"),
+        language=src.get("language"),
+        highlights={k: list(v) for k, v in hl.items() if k in ("title", "body")},
+        entities={k: list(ents.get(k) or []) for k in _ENTITY_KINDS if ents.get(k)},
+        run_id=src.get("run_id"),
+    )
+
+
+def shape_response(resp: Mapping[str, Any]) -> SearchResult:
+    """Turn a raw search response into a :class:`SearchResult`."""
+    hits = resp.get("hits") or {}
+    total = hits.get("total") or 0
+    aggs = resp.get("aggregations") or {}
+    return SearchResult(
+        total=int(total["value"] if isinstance(total, Mapping) else total),
+        hits=[_hit(h) for h in hits.get("hits", [])],
+        facets={name: _buckets(aggs, name) for name in FACETS},
+        date_range=(_date_agg(aggs, "date_min"), _date_agg(aggs, "date_max")),
+        took_ms=int(resp.get("took") or 0),
+    )
+
+
+def search(es: Elasticsearch, index: str, text: str = "", **kwargs: Any) -> SearchResult:
+    """Run a faceted search (arguments as :func:`build_query`) on ``index`` (an alias)."""
+    body = build_query(text, **kwargs)
+    return shape_response(es.search(index=index, body=body).body)
+
+
+_HL = re.compile(f"{re.escape(HIGHLIGHT_PRE)}(.*?){re.escape(HIGHLIGHT_POST)}", re.S)
+
+
+def segments(fragment: str) -> list[tuple[str, bool]]:
+    """Split a highlight fragment into (text, is_match) parts, so callers escape each part."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _HL.finditer(fragment):
+        if m.start() > pos:
+            out.append((fragment[pos : m.start()], False))
+        out.append((m.group(1), True))
+        pos = m.end()
+    if pos < len(fragment):
+        out.append((fragment[pos:], False))
+    return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What an index holds: counts, top facet values, date range and the last run."""
+
+    index: str
+    documents: int
+    facets: dict[str, list[tuple[str, int]]]
+    date_range: tuple[str | None, str | None]
+    last_run: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "index": self.index,
+            "documents": self.documents,
+            "facets": {
+                name: [{"value": v, "count": c} for v, c in pairs]
+                for name, pairs in self.facets.items()
+            },
+            "date_range": {"min": self.date_range[0], "max": self.date_range[1]},
+            "last_run": self.last_run,
+        }
+
+
+_RUN_FIELDS = ["run_id", "mode", "status", "dry_run", "started_at", "ended_at", "counts"]
+
+
+def last_run(es: Elasticsearch, index: str) -> dict[str, Any] | None:
+    """The newest run record in ``INDEX-runs``, or None when there is none."""
+    resp = es.search(
+        index=f"{index}-runs",
+        ignore_unavailable=True,
+        allow_no_indices=True,
+        body={
+            "size": 1,
+            "sort": [
+                {"ended_at": {"order": "desc", "unmapped_type": "date"}},
+                {"started_at": {"order": "desc", "unmapped_type": "date"}},
+            ],
+            "_source": _RUN_FIELDS,
+        },
+    )
+    hits = resp.body["hits"]["hits"]
+    return dict(hits[0]["_source"]) if hits else None
+
+
+def summary(es: Elasticsearch, index: str, facet_size: int = FACET_SIZE) -> Summary:
+    """Document count, top facet values, date range and last run of ``index``."""
+    body = build_query("", size=0, facet_size=facet_size)
+    for key in ("highlight", "sort", "_source"):
+        body.pop(key)
+    result = shape_response(es.search(index=index, body=body).body)
+    return Summary(
+        index=index,
+        documents=result.total,
+        facets=result.facets,
+        date_range=result.date_range,
+        last_run=last_run(es, index),
+    )

@@ -1,0 +1,192 @@
+"""build_query: input -> the query parts Elasticsearch gets (no server needed)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from etl.search import (
+    FACETS,
+    SearchUsageError,
+    build_query,
+    resolve_field,
+    segments,
+    shape_response,
+)
+
+
+def _filters(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return body["query"]["bool"]["filter"]
+
+
+def _must(body: dict[str, Any]) -> dict[str, Any]:
+    [must] = body["query"]["bool"]["must"]
+    return must
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected_filters"),
+    [
+        ({}, []),
+        (
+            {"filters": {"entities.persons": ["Vladimir Putin"]}},
+            [{"terms": {"entities.persons": ["Vladimir Putin"]}}],
+        ),
+        (  # short names resolve to the keyword field; values of one field are OR-ed
+            {"filters": {"persons": ["Vladimir Putin", "Kim Jong Un"]}},
+            [{"terms": {"entities.persons": ["Vladimir Putin", "Kim Jong Un"]}}],
+        ),
+        (  # different fields are AND-ed: one clause each
+            {"filters": {"persons": ["Vladimir Putin"], "places": ["Russia"]}},
+            [
+                {"terms": {"entities.persons": ["Vladimir Putin"]}},
+                {"terms": {"entities.locations": ["Russia"]}},
+            ],
+        ),
+        (  # --language/--source are filters on the keyword fields, duplicates dropped
+            {"filters": {"language": ["en"]}, "language": "en", "source": "NHK"},
+            [{"terms": {"language": ["en"]}}, {"terms": {"source.name": ["NHK"]}}],
+        ),
+        (  # a bare day as upper bound covers that whole day
+            {"since": "2023-09-01", "until": "2023-09-13"},
+            [{"range": {"published_at": {"gte": "2023-09-01", "lte": "2023-09-13||/d"}}}],
+        ),
+        (
+            {"since": date(2023, 9, 1)},
+            [{"range": {"published_at": {"gte": "2023-09-01"}}}],
+        ),
+        (
+            {"until": datetime(2023, 9, 13, 12, 30)},
+            [{"range": {"published_at": {"lte": "2023-09-13T12:30:00"}}}],
+        ),
+        (
+            {"filters": {"run_id": ["manual__1"]}, "until": "2023-09-13T08:00:00"},
+            [
+                {"terms": {"run_id": ["manual__1"]}},
+                {"range": {"published_at": {"lte": "2023-09-13T08:00:00"}}},
+            ],
+        ),
+    ],
+)
+def test_filters(kwargs: dict[str, Any], expected_filters: list[dict[str, Any]]) -> None:
+    assert _filters(build_query("satellite", **kwargs)) == expected_filters
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", {"match_all": {}}),
+        ("   ", {"match_all": {}}),
+        (
+            " satellite ",
+            {
+                "multi_match": {
+                    "query": "satellite",
+                    "fields": [
+                        "title^3",
+                        "title.english",
+                        "body",
+                        "body.english",
+                        "entities.*.text",
+                    ],
+                    "type": "best_fields",
+                }
+            },
+        ),
+    ],
+)
+def test_text_query(text: str, expected: dict[str, Any]) -> None:
+    assert _must(build_query(text)) == expected
+
+
+def test_facets_highlights_and_paging() -> None:
+    body = build_query("putin", size=5, from_=10, facet_size=3)
+    assert body["size"] == 5 and body["from"] == 10 and body["track_total_hits"] is True
+    for name, fld in FACETS.items():
+        assert body["aggs"][name] == {"terms": {"field": fld, "size": 3}}
+    assert body["aggs"]["date_min"] == {"min": {"field": "published_at"}}
+    assert body["aggs"]["date_max"] == {"max": {"field": "published_at"}}
+    assert set(body["highlight"]["fields"]) == {"title", "body"}
+    assert "body" not in body["_source"]  # result lists never ship whole articles
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"filters": {"entities.nope": ["x"]}},
+        {"filters": {"body": ["x"]}},  # text fields are not filterable
+        {"since": "13/09/2023"},
+        {"until": "2023-02-30"},
+        {"size": -1},
+        {"from_": -5},
+    ],
+)
+def test_bad_usage(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(SearchUsageError):
+        build_query("x", **kwargs)
+
+
+def test_unknown_field_message_names_allowed_fields() -> None:
+    with pytest.raises(SearchUsageError, match=r"allowed: entities\.persons, .*source\.name"):
+        resolve_field("people")
+
+
+@pytest.mark.parametrize(
+    ("fragment", "parts"),
+    [
+        ("plain", [("plain", False)]),
+        ("the <em>satellite</em> plan", [("the ", False), ("satellite", True), (" plan", False)]),
+        ("<em>a</em><em>b</em>", [("a", True), ("b", True)]),
+        ("<script>x</script>", [("<script>x</script>", False)]),
+    ],
+)
+def test_segments(fragment: str, parts: list[tuple[str, bool]]) -> None:
+    assert segments(fragment) == parts
+
+
+def test_shape_response() -> None:
+    raw = {
+        "took": 3,
+        "hits": {
+            "total": {"value": 7, "relation": "eq"},
+            "hits": [
+                {
+                    "_id": "a1",
+                    "_score": 1.5,
+                    "_source": {
+                        "title": "Kim meets Putin",
+                        "source": {"name": "NHK"},
+                        "published_at": "2023-09-13",
+                        "language": "en",
+                        "entities": {"persons": ["Vladimir Putin"], "locations": []},
+                    },
+                    "highlight": {"body": ["<em>Putin</em> said"]},
+                }
+            ],
+        },
+        "aggregations": {
+            "persons": {"buckets": [{"key": "Vladimir Putin", "doc_count": 7}]},
+            "languages": {"buckets": [{"key": "en", "doc_count": 7}]},
+            "date_min": {"value": 1.0, "value_as_string": "2023-09-13T00:00:00.000Z"},
+            "date_max": {"value": None},
+        },
+    }
+    result = shape_response(raw)
+    assert result.total == 7 and result.took_ms == 3
+    [hit] = result.hits
+    assert (hit.id, hit.title, hit.source, hit.date) == (
+        "a1",
+        "Kim meets Putin",
+        "NHK",
+        "2023-09-13",
+    )
+    assert hit.entities == {"persons": ["Vladimir Putin"]}
+    assert hit.highlights == {"body": ["<em>Putin</em> said"]}
+    assert result.facets["persons"] == [("Vladimir Putin", 7)]
+    assert result.facets["organizations"] == []
+    assert result.date_range == ("2023-09-13T00:00:00.000Z", None)
+    out = result.as_dict()
+    assert out["facets"]["persons"] == [{"value": "Vladimir Putin", "count": 7}]
+    assert list(out["facets"]) == list(FACETS)
