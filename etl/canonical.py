@@ -12,16 +12,19 @@ Per mention, in order:
    without a leading "the", then without titles, is looked up (exact alias, else fold key).
 3. **Titles and roles** are cut: everything up to the last title word before the final token
    (``Russian President Vladimir Putin`` -> ``Vladimir Putin``, ``Marshal Pak Jong Chon``,
-   ``Mr. Kim``). A non-person span is only renamed this way if the rest resolves to a person.
+   ``Mr. Kim``). A span the model did not type as a person becomes one when its title is a role
+   only people have (``President Vladimir Putin`` typed ORG) or the rest resolves to a person;
+   a qualifying title word alone changes nothing (``Defense Ministry`` stays an organisation).
 4. **Short mentions** resolve inside the document: a person mention, or a one-word mention of
    any type, whose words are the start or end of a longer person name in the same document
    becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person). When
    several names fit (``Kim`` with ``Kim Jong Un`` and ``Kim Myong Sik``), the one written out
    most often wins, then the one introduced first (news style names the main subject first).
 5. **Noise** is dropped: a one-word person that nothing resolves (a surname or first name
-   alone; mononyms belong in the alias table), fewer than two letters or digits, no letter at
-   all, no capital letter in a cased script (``east coast``), or a lowercase prefix word
-   (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay).
+   alone; mononyms belong in the alias table), a "person" that is a description
+   (``Putin's press secretary``), fewer than two letters or digits, no letter at all, no
+   capital letter in a cased script (``east coast``), or a lowercase prefix word
+   (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay). Model spans are split at line breaks.
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
@@ -48,14 +51,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from etl.gazetteer import AliasEntry, AliasTable, Kind, Match, fold_key
 from etl.names import (
     clean_surface,
     display_form,
+    has_person_title,
     is_noise,
+    looks_like_name,
     name_parts,
     split_conjoined,
     strip_article,
@@ -114,7 +119,7 @@ def merge_mentions(text: str, model: Sequence[Mention], matches: Sequence[Match]
     ends = [t.end for t in table]
     consumed: set[int] = set()
     out: list[Mention] = []
-    for m in model:
+    for m in (part for span in model for part in _lines(span)):
         if m.label == "PERSON" and (jr := _SUFFIX_AFTER.match(text, m.end)):
             m = Mention(text[m.start : jr.end()], m.label, m.start, jr.end())
         lo, hi = bisect_right(ends, m.start), bisect_left(starts, m.end)
@@ -136,6 +141,18 @@ def merge_mentions(text: str, model: Sequence[Mention], matches: Sequence[Match]
     out.extend(t for i, t in enumerate(table) if i not in consumed)
     out.sort(key=lambda m: m.start)
     return out
+
+
+def _lines(m: Mention) -> Iterator[Mention]:
+    # A name never spans lines; a model span that does is split at the line breaks.
+    if "\n" not in m.text:
+        yield m
+        return
+    pos = m.start
+    for part in m.text.split("\n"):
+        if part.strip():
+            yield Mention(part, m.label, pos, pos + len(part))
+        pos += len(part) + 1
 
 
 @dataclass
@@ -181,6 +198,8 @@ def _candidates(m: Mention, table: AliasTable) -> list[_Cand]:
                 entry = table.lookup(bare)
                 if kind == "person":
                     name = bare
+                elif has_person_title(name):  # "President Vladimir Putin" typed ORG
+                    name, kind = bare, "person"
                 else:
                     hint = bare
         if entry is not None:
@@ -226,8 +245,8 @@ def _resolve(c: _Cand, people: list[_Person]) -> tuple[str, Kind, AliasEntry | N
         p = _match(parts, people)
         if p is not None:
             return p.name, "person", p.entry
-    if c.kind == "person" and len(parts) < 2:
-        return None  # a surname or first name alone that nothing in the document resolves
+    if c.kind == "person" and (len(parts) < 2 or not looks_like_name(c.name)):
+        return None  # a surname alone that nothing in the document resolves, or no name at all
     if is_noise(c.name):
         return None
     return display_form(c.name, c.kind), c.kind, None

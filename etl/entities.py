@@ -110,7 +110,8 @@ def doc_mentions(doc: Doc) -> list[Mention]:
 
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
     """Model spans plus alias-table matches, canonicalised."""
-    merged = merge_mentions(doc.text, doc_mentions(doc), table.find(doc.text))
+    text = doc.text  # built from the tokens on each access
+    merged = merge_mentions(text, doc_mentions(doc), table.find(text))
     return canonicalize(merged, table, model)
 
 

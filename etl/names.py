@@ -29,6 +29,13 @@ _PARTICLES = frozenset(_PARTICLE_WORDS.split())
 # Connectors left lowercase in organisation and place names.
 _CONNECTOR_WORDS = "of the and for on in at to upon des am an im e et und"
 _CONNECTORS = _PARTICLES | frozenset(_CONNECTOR_WORDS.split())
+# Title words that qualify another ("Defense Minister", "Deputy Prime Minister") and so do not
+# make the rest of a span a person on their own ("Defense Ministry", "State Duma").
+_MODIFIER_WORDS = """
+    vice prime defense defence foreign finance interior affairs state supreme deputy acting
+    former ex attorney head
+"""
+_MODIFIERS = frozenset(_MODIFIER_WORDS.split())
 _SUFFIXES = {"jr": "Jr.", "sr": "Sr.", "ii": "II", "iii": "III", "iv": "IV"}
 
 _STRAY = "\"'()[]{}<>,;:!?*|/\\_-~#@+=• "
@@ -62,14 +69,35 @@ def _is_title(token: str) -> bool:
     return bool(parts) and all(p in TITLE_WORDS for p in parts)
 
 
-def strip_titles(name: str) -> str:
-    """Cut everything up to the last title word before the final token."""
-    tokens = name.split(" ")
+def _title_cut(tokens: list[str]) -> int:
     cut = 0
     for i, token in enumerate(tokens[:-1]):
         if _is_title(token):
             cut = i + 1
-    return " ".join(tokens[cut:])
+    return cut
+
+
+def strip_titles(name: str) -> str:
+    """Cut everything up to the last title word before the final token."""
+    tokens = name.split(" ")
+    return " ".join(tokens[_title_cut(tokens) :])
+
+
+def has_person_title(name: str) -> bool:
+    """Whether ``name`` starts with a role that only people have ("President X", not
+    "Defense Ministry", whose title word only qualifies what follows)."""
+    tokens = name.split(" ")
+    cut = _title_cut(tokens)
+    return cut > 0 and tokens[cut - 1].casefold().replace(".", "") not in _MODIFIERS
+
+
+def looks_like_name(name: str) -> bool:
+    """A person's name has no possessive and no lowercase word but particles
+    ("Putin's press secretary" is a description, not a name)."""
+    for token in name.split(" "):
+        if "'s" in token or (token[:1].islower() and token not in _PARTICLES):
+            return False
+    return True
 
 
 def _cap(token: str) -> str:

@@ -8,7 +8,15 @@ import pytest
 
 from etl.canonical import Mention, canonicalize, merge_mentions
 from etl.gazetteer import AliasEntry, AliasTable, Match, fold_key, load_alias_table
-from etl.names import clean_surface, display_form, is_noise, strip_article, strip_titles
+from etl.names import (
+    clean_surface,
+    display_form,
+    has_person_title,
+    is_noise,
+    looks_like_name,
+    strip_article,
+    strip_titles,
+)
 from etl.settings import PROJECT_ROOT
 
 EMPTY = AliasTable([])
@@ -79,6 +87,35 @@ def test_strip_article(raw: str, expected: str) -> None:
 )
 def test_strip_titles(raw: str, expected: str) -> None:
     assert strip_titles(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("President Vladimir Putin", True),
+        ("Foreign Minister Lavrov", True),
+        ("Mr. Kim", True),
+        ("Defense Ministry", False),
+        ("State Duma", False),
+        ("Kremlin", False),
+    ],
+)
+def test_has_person_title(raw: str, expected: bool) -> None:
+    assert has_person_title(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Vladimir Putin", True),
+        ("Kim Jong-un", True),
+        ("Ursula von der Leyen", True),
+        ("Putin's press secretary", False),
+        ("ammunition", False),
+    ],
+)
+def test_looks_like_name(raw: str, expected: bool) -> None:
+    assert looks_like_name(raw) is expected
 
 
 @pytest.mark.parametrize(
@@ -225,6 +262,17 @@ CASES = [
         [("Vladimir Putin", P), ("President Putin", ORG)],
         {"persons": ("Vladimir Putin",), "mentions": {"Vladimir Putin": 2}},
     ),
+    (
+        "person title on a span typed ORG",
+        [("President Vladimir Putin", ORG)],
+        {"persons": ("Vladimir Putin",), "mentions": {"Vladimir Putin": 1}},
+    ),
+    (
+        "person title on a short span typed ORG",
+        [("Sergey Lavrov", P), ("Foreign Minister Lavrov", ORG)],
+        {"persons": ("Sergey Lavrov",), "mentions": {"Sergey Lavrov": 2}},
+    ),
+    ("a description is no person", [("Putin’s press secretary", P)], {"mentions": {}}),
     (
         "title words inside an organisation are kept",
         [("Defense Ministry", ORG)],
@@ -443,6 +491,13 @@ MERGE_CASES = [
         [("Putin", P)],
         [("DPRK", NK)],
         [("Putin", "PERSON"), ("DPRK", "LOC")],
+    ),
+    (
+        "a span across a line break is split",
+        "Russia seeking help with ammunition\nPutin suggested",
+        [("ammunition\nPutin", P)],
+        [],
+        [("ammunition", "PERSON"), ("Putin", "PERSON")],
     ),
     (
         "generational suffix the model left out",
