@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -165,13 +166,17 @@ def _day(value: str | None) -> str:
     return value[:10] if value else "no date"
 
 
-def highlighted(fragment: str) -> Text:
-    """A highlight fragment as rich Text, matches in bold yellow (no markup parsing)."""
+def highlighted(fragment: str, color: bool = True) -> Text:
+    """A highlight fragment as rich Text: matches in bold yellow, or »marked« without colour."""
     from rich.text import Text
 
     text = Text()
     for part, match in s.segments(fragment):
-        text.append(" ".join(part.split()), style="bold yellow" if match else None)
+        part = re.sub(r"\s+", " ", part)
+        if match:
+            text.append(part if color else f"»{part}«", style="bold yellow")
+        else:
+            text.append(part)
     return text
 
 
@@ -196,6 +201,7 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
     """Result list with highlighted snippets, then facet tables."""
     from rich.text import Text
 
+    color = console.color_system is not None
     what = f'"{args.query}"' if args.query else "all documents"
     shown = f"{len(result.hits)} shown" if result.total > len(result.hits) else ""
     head = Text(f"{result.total} result{'s' if result.total != 1 else ''} for {what} in ")
@@ -208,7 +214,7 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
     for n, hit in enumerate(result.hits, start=1 + args.from_):
         title = hit.highlights.get("title")
         line = Text(f"{n:>3}. ")
-        line.append_text(highlighted(title[0]) if title else Text(hit.title))
+        line.append_text(highlighted(title[0], color) if title else Text(hit.title))
         line.stylize("bold", 5)
         console.print(line)
         meta = " · ".join(
@@ -216,7 +222,7 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
         )
         console.print(Text(f"     {meta}", style="dim"))
         for frag in hit.highlights.get("body", [])[:2]:
-            console.print(Text("     … ").append_text(highlighted(frag)).append(" …"))
+            console.print(Text("     … ").append_text(highlighted(frag, color)).append(" …"))
     console.print()
     console.print(_facet_tables(result.facets))
     lo, hi = result.date_range
