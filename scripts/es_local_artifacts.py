@@ -1,0 +1,307 @@
+"""Pinned Maven Central artifacts for the local Elasticsearch node (generated).
+
+Regenerate with: .venv/bin/python scripts/es_local_lock.py VERSION > scripts/es_local_artifacts.py
+Each SHA-256 was checked against the checksum Maven Central publishes beside the jar.
+dest: folder of the node's home ("tools/ecj" is only fetched when the JDK has no javac).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+ES_VERSION = "9.5.3"
+
+
+class Artifact(NamedTuple):
+    coordinates: str  # group:artifact:version of a jar on Maven Central
+    dest: str
+    sha256: str
+
+    @property
+    def path(self) -> str:
+        """Path of the jar below the repository root."""
+        group, artifact, version = self.coordinates.split(":")
+        return f"{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}.jar"
+
+    @property
+    def filename(self) -> str:
+        return self.path.rsplit("/", 1)[1]
+
+
+ARTIFACTS: tuple[Artifact, ...] = (
+    Artifact(
+        "at.yawk.lz4:lz4-java:1.11.1",
+        "lib",
+        "e5e31b195fcc7e9c5da4b191af3b0082ee616c13f61cbd79409ffa65e4dd5c47",
+    ),
+    Artifact(
+        "co.elastic.logging:ecs-logging-core:1.7.0",
+        "lib",
+        "6431b4461025605ea26d8de2f8133a6178483522d0b9195f6445b693b524690b",
+    ),
+    Artifact(
+        "co.elastic.logging:log4j2-ecs-layout:1.7.0",
+        "lib",
+        "ba6f338e8c02f56a7296bf669f4748f6a0506b6074452a59690da204d8f535e0",
+    ),
+    Artifact(
+        "com.carrotsearch:hppc:0.8.1",
+        "lib",
+        "f540703478636d88f699f4666242e6fc9175a996c08ddceaf02106517b970406",
+    ),
+    Artifact(
+        "net.sf.jopt-simple:jopt-simple:5.0.2",
+        "lib",
+        "457877c79e038f390557db5f8e92c4436fb4f4b3ba63f28bc228500fee080193",
+    ),
+    Artifact(
+        "org.apache.logging.log4j:log4j-api:2.26.1",
+        "lib",
+        "f1810a4704ccce019d02bba029dc02a4f2ac0c997f647b465e7d409c1927f822",
+    ),
+    Artifact(
+        "org.apache.logging.log4j:log4j-core:2.26.1",
+        "lib",
+        "2ec8c3bf5a6d7c89be8620116a2fc973f7dda1ad0261ad393c4d4726edfd3dcb",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-analysis-common:10.5.1",
+        "lib",
+        "f710afd91a820987a48f3a215e076715b9237b324cf5458281109ef0d2a17b73",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-backward-codecs:10.5.1",
+        "lib",
+        "0cfe4d9d2af63cf90ddbc974d49337c6747158413587ee35bf4b8d4e288b6389",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-core:10.5.1",
+        "lib",
+        "2b4912cc792f462e8e7b350f7c958f538ee7ec42da4cf4b65902fb9d546bba53",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-facet:10.5.1",
+        "lib",
+        "f47044db3d231a9bf69ab23c6ae04086e2aa93e50722821059c5eed846ea12a3",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-grouping:10.5.1",
+        "lib",
+        "6534496d02436340f93cf6fca0dbd2db1ab6f9f244b74d74366a4ad38929d125",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-highlighter:10.5.1",
+        "lib",
+        "ccaff2c7554533e5c4f09f83e62f714939e00387d6af01e52237e891e533a892",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-join:10.5.1",
+        "lib",
+        "631165932e8c63dea309980a2b1ec03448a7a465825b711c9d10725af6e24734",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-memory:10.5.1",
+        "lib",
+        "3cf82b4eb74efb731a3d173166c20929518da911e7041fe7006b06d14e3b50f9",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-misc:10.5.1",
+        "lib",
+        "75065a4afbd5bb3bc9230d9ee772368c769cdf4e1a4c33071bd9b0832c00c0ae",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-queries:10.5.1",
+        "lib",
+        "6e98e7fd16b951cabe95c4b193e4c50ffd3a5613787d04bd848672c326b309f9",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-queryparser:10.5.1",
+        "lib",
+        "75eddb74abccaf1f3ea5cb1ca2ceff29afb7f564892b50914404720f03d458c4",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-sandbox:10.5.1",
+        "lib",
+        "0c66bc7b779ac7ecf337fdd7373f4ed1652c362da61035bb3f970c321a154693",
+    ),
+    Artifact(
+        "org.apache.lucene:lucene-suggest:10.5.1",
+        "lib",
+        "46cc07f01255660b8d33e1bff1a0b2389680e959f8bd89ad090b850a9e7b73b6",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch:9.5.3",
+        "lib",
+        "d64564a4575fa1dfcb1bd95162d608005d82d3ee7dc18836d3f8c37025671f2d",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-cli:9.5.3",
+        "lib",
+        "efad2f688cf86fb8acff213523864c3c68086d7f1a48cd9275cfa8d20b2f0e07",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-cli-terminal:9.5.3",
+        "lib",
+        "e6ac08c8870c19c322c305efbb80637235829ee2b73e4102a30793bab5d30c18",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-core:9.5.3",
+        "lib",
+        "c7034e20065b0165f1be5a1faf204bf53ea052adba0c6d7450313c4c1d5db48a",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-entitlement:9.5.3",
+        "lib",
+        "3ee91856b914abb95114a0bccb075078229d5149d21a5c6f8aaa9fbd43f60c94",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-exponential-histogram:9.5.3",
+        "lib",
+        "be8ba4f20d351c1aff1ee634f4258fe9c31a3d4cb80bb031033d9cb840de658d",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-foreign-adapter:9.5.3",
+        "lib",
+        "cd69dcbd145626c3359218cdb5222799b69159921971cf8c750ff1f4d718ae12",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-foreign-library:9.5.3",
+        "lib",
+        "361389d783525a33c337822e408660a18f25186109b97c763e8c2c753c759cbf",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-geo:9.5.3",
+        "lib",
+        "6ef7429df7ba5b13ed4ee2d836ea2fcdf8f0f13645be26f21dad70bc700a7ffc",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-grok:9.5.3",
+        "lib",
+        "d050062d0550072e7ee9c9b43d6189c03cc9844ff734e25a4360e4565c379ae2",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-ip-location-api:9.5.3",
+        "lib",
+        "00f3f8e26c5912e2a04285aa03a9596e2f3dc9f8828d7c0f9e00ff8c60c17de4",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-logging:9.5.3",
+        "lib",
+        "becb02a26d249a5acee4dba50b74712b55288ddfff97fcababa674bced086216",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-lz4:9.5.3",
+        "lib",
+        "cc6a7efc367fd46c4095f5b038c9d48982c651f23475e425255bf23374f976e1",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-native:9.5.3",
+        "lib",
+        "eacd06b614a672838b962026597e1a11592210f4e3f1aba3b5e11e1d4e4e8ac3",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-simdvec:9.5.3",
+        "lib",
+        "4817a674866f900b043e80e6b160bb4fcc51dc2a9487c625e1d4324242c14f66",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-tdigest:9.5.3",
+        "lib",
+        "4c5294e94e42722506c9d069c0b526408ec321490e3c7b8c8e86da90617a76f8",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-user-agent-api:9.5.3",
+        "lib",
+        "2c1b1f8b1aaaa108e7804995bec7842978bad399748bed1b30344c8cc5292469",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-x-content:9.5.3",
+        "lib",
+        "304639e7ac5274c55d2fd794f4e31739d7da43f06e471068e45976e329982d7e",
+    ),
+    Artifact(
+        "org.elasticsearch.plugin:elasticsearch-plugin-analysis-api:9.5.3",
+        "lib",
+        "c9cb7d2407c03d6a591241e9c46e99b47dc4de4b8adbc6424028dd7db81b0753",
+    ),
+    Artifact(
+        "org.elasticsearch.plugin:elasticsearch-plugin-api:9.5.3",
+        "lib",
+        "85af7cdd47084c04052b902936f0b106f79fea46755e74a6640a6d678c934d48",
+    ),
+    Artifact(
+        "org.hdrhistogram:HdrHistogram:2.1.9",
+        "lib",
+        "95d40913be28dfd439cefea9170c40898ea84f11f25e6ff8de50339b8a7b5e3e",
+    ),
+    Artifact(
+        "org.jruby.jcodings:jcodings:1.0.63",
+        "lib",
+        "ef11e1741a65160c5619cd2c3c79c40ee0affda847062f012616034b9d10e719",
+    ),
+    Artifact(
+        "org.jruby.joni:joni:2.2.6",
+        "lib",
+        "fb33f60ab43e38653317bbf41a1fec89cbee270c48e53b0b56d1165c00de0e07",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-entitlement-bridge:9.5.3",
+        "lib/entitlement-bridge",
+        "f8c18454fc3a2799ae1fc25788ddc2b4a3df63f3bf969ed7752923a746fdfffe",
+    ),
+    Artifact(
+        "io.netty:netty-buffer:4.1.135.Final",
+        "modules/transport-netty4",
+        "2a194f99fc93d07c4d442d04ac71bd2dc56d3188cd0e4270cdc2a953d1956bf9",
+    ),
+    Artifact(
+        "io.netty:netty-codec:4.1.135.Final",
+        "modules/transport-netty4",
+        "7252171264dbb5bb8ed38e77f89643b31e3cabc96144ec27b6882435d718a61e",
+    ),
+    Artifact(
+        "io.netty:netty-codec-http:4.1.135.Final",
+        "modules/transport-netty4",
+        "4018529d3d6aecf4044b98c75d9a90c91839ddf49c7aa484c5ac81c90a15da02",
+    ),
+    Artifact(
+        "io.netty:netty-common:4.1.135.Final",
+        "modules/transport-netty4",
+        "26775ca95820711403cf065fa2ec0134a0a04ff5417c688c0237aee68b55838d",
+    ),
+    Artifact(
+        "io.netty:netty-handler:4.1.135.Final",
+        "modules/transport-netty4",
+        "245e74e04b6f4e8ef98853152412e3bf1499ce6fcf15329b798c8ce36c3537e2",
+    ),
+    Artifact(
+        "io.netty:netty-resolver:4.1.135.Final",
+        "modules/transport-netty4",
+        "77dd03865965b6c12b9e521bddec82f035caeb33156e09c158289c5094318481",
+    ),
+    Artifact(
+        "io.netty:netty-transport:4.1.135.Final",
+        "modules/transport-netty4",
+        "6bde734d1ec073142eed31b1e68cd5d68fbf241e060b37f07a164e5ecb15631c",
+    ),
+    Artifact(
+        "io.netty:netty-transport-native-unix-common:4.1.135.Final",
+        "modules/transport-netty4",
+        "a7895075f112611d1640a596c2678a28aab92d5681c1c14755b109b8998f995e",
+    ),
+    Artifact(
+        "org.elasticsearch:elasticsearch-ssl-config:9.5.3",
+        "modules/transport-netty4",
+        "988c50299661df24c8496e38b3231a02ac3de99b9b69b96373ffc8978283f319",
+    ),
+    Artifact(
+        "org.elasticsearch.plugin:transport-netty4:9.5.3",
+        "modules/transport-netty4",
+        "97bcc314d74f57a4dd071ee4f95bea10fc1eeca0de99394d625b947e4b0928ce",
+    ),
+    Artifact(
+        "org.eclipse.jdt:ecj:3.46.100",
+        "tools/ecj",
+        "74c93172475fee0cd4e6eefb44233516dd40525642da35d009146d97ea598229",
+    ),
+)
