@@ -38,11 +38,14 @@ lock: ## re-resolve requirements.lock from pyproject.toml
 es-up: install ## start the real local Elasticsearch (no-op when one answers on ES_URL)
 	$(BIN)/python scripts/es_local.py up
 
-es-down: ## stop the local Elasticsearch started by es-up
-	@test -x $(BIN)/python && $(BIN)/python scripts/es_local.py down || true
+# es_local.py needs only the standard library: down/status also work before `make install`.
+ES_LOCAL_PY = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 
-es-status:
-	$(BIN)/python scripts/es_local.py status
+es-down: ## stop the local Elasticsearch started by es-up
+	$(ES_LOCAL_PY) scripts/es_local.py down
+
+es-status: ## does a 9.x Elasticsearch answer on ES_URL? (exit 3 when nothing answers)
+	$(ES_LOCAL_PY) scripts/es_local.py status
 
 lint: install ## ruff + mypy
 	$(BIN)/ruff check .
