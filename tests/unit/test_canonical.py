@@ -38,6 +38,15 @@ TABLE = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
         ("U.N.", "U.N."),
         ("Mario Ritter, Jr.", "Mario Ritter Jr."),
         ("Mario Ritter Jr", "Mario Ritter Jr."),
+        ("World Health Organization (WHO)", "World Health Organization"),
+        ("World Health Organization (WHO", "World Health Organization"),
+        ("es))Spanish", "Spanish"),
+        ("Jerry [O'Connell", "Jerry O'Connell"),
+        ('Jeremy "Spike" Cohen', "Jeremy Cohen"),
+        ('Matiu "Matt', "Matiu Matt"),
+        ("Control Centre of", "Control Centre"),
+        ("Stamenkovic et al", "Stamenkovic"),
+        ("Daily Xtra\u200d's", "Daily Xtra"),
         ("  Kim \n Jong Un ", "Kim Jong Un"),
         ("Kim Jong\u2011un", "Kim Jong-un"),
         ("Workers' Party", "Workers' Party"),
@@ -111,6 +120,7 @@ def test_has_person_title(raw: str, expected: bool) -> None:
         ("Kim Jong-un", True),
         ("Ursula von der Leyen", True),
         ("Putin's press secretary", False),
+        ("Victoria 1.6%", False),
         ("ammunition", False),
     ],
 )
@@ -137,6 +147,9 @@ def test_looks_like_name(raw: str, expected: bool) -> None:
         ("Abu Bakr al-Baghdadi", "person", "Abu Bakr al-Baghdadi"),
         ("Mario Ritter Jr", "person", "Mario Ritter Jr."),
         ("Charles III", "person", "Charles III"),
+        ("Sergey M", "person", "Sergey M."),
+        ("AJ Styles", "person", "AJ Styles"),
+        ("U.S. Senate", "organization", "US Senate"),
         ("John F. Kennedy", "person", "John F. Kennedy"),
         ("Владимир Путин", "person", "Владимир Путин"),
         ("CHATHAM HOUSE", "organization", "Chatham House"),
@@ -315,6 +328,24 @@ CASES = [
         {
             "persons": ("Vladimir Putin", "Kim Jong Un"),
             "mentions": {"Vladimir Putin": 2, "Kim Jong Un": 1},
+        },
+    ),
+    (
+        "a place the document names far more often stays a place",
+        [("Make Melbourne", P)] + [("Melbourne", G)] * 3 + [("Melbourne", P)],
+        {
+            "persons": ("Make Melbourne",),
+            "locations": ("Melbourne",),
+            "mentions": {"Melbourne": 4, "Make Melbourne": 1},
+        },
+    ),
+    (
+        "a city beside a person with that surname",
+        [("George Washington", P), ("Washington", G), ("Washington", G)],
+        {
+            "persons": ("George Washington",),
+            "locations": ("Washington",),
+            "mentions": {"Washington": 2, "George Washington": 1},
         },
     ),
     # noise and fragments
