@@ -36,11 +36,14 @@ ASCII (``José`` -> ``Jose``), and
 - persons: hyphenated names written as separate capitalised words, as the table writes Korean
   names (``Kim Jong-un``, ``Kim Jong-Un``, ``KIM JONG-UN`` -> ``Kim Jong Un``; ``An Chan-il`` ->
   ``An Chan Il``; a particle keeps its hyphen: ``al-Baghdadi``); all-caps or lowercase words
-  capitalised (``Vladimir PUTIN``), particles lowercase in a name written all in one case
-  (``MOHAMMED BIN SALMAN`` -> ``Mohammed bin Salman``), ``Jr``/``Jr.`` -> ``Jr.``;
+  capitalised (``Vladimir PUTIN``; two-letter initials such as ``AJ`` stay), particles
+  lowercase in a name written all in one case (``MOHAMMED BIN SALMAN`` ->
+  ``Mohammed bin Salman``), a lone initial gets its period (``George W Bush`` ->
+  ``George W. Bush``), ``Jr``/``Jr.`` -> ``Jr.``;
 - organisations and places: in an all-caps name, words of four letters or more capitalised
   (``CHATHAM HOUSE`` -> ``Chatham House``, ``BBC NEWS`` -> ``BBC News``); lowercase words
-  other than connectors capitalised (``Vostochny cosmodrome`` -> ``Vostochny Cosmodrome``).
+  other than connectors capitalised (``Vostochny cosmodrome`` -> ``Vostochny Cosmodrome``);
+- all but persons: dotted initialisms without dots (``U.S. Senate`` -> ``US Senate``).
 
 Variants that differ in case, hyphens, spacing or diacritics therefore get the same value in
 every document, whatever the order. The price is cosmetic: ``Jean-Pierre`` shows as
@@ -51,13 +54,12 @@ document, mentions are grouped by :func:`etl.gazetteer.fold_key`.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from etl.gazetteer import AliasEntry, AliasTable, Kind, Match, fold_key
+from etl.gazetteer import AliasEntry, AliasTable, Kind, fold_key
+from etl.mentions import KIND_ORDER, LABEL_KIND, Mention
 from etl.names import (
     clean_surface,
     display_form,
@@ -70,92 +72,6 @@ from etl.names import (
     strip_titles,
 )
 from etl.records import Entities
-
-# spaCy labels kept, by facet type; DATE, TIME, CARDINAL, ORDINAL, MONEY, QUANTITY, PERCENT and
-# LANGUAGE are dropped.
-LABEL_KIND: dict[str, Kind] = {
-    "PERSON": "person",
-    "ORG": "organization",
-    "GPE": "location",
-    "LOC": "location",
-    "FAC": "location",
-    "NORP": "other",
-    "EVENT": "other",
-    "PRODUCT": "other",
-    "LAW": "other",
-    "WORK_OF_ART": "other",
-}
-_KIND_LABEL: dict[Kind, str] = {
-    "person": "PERSON",
-    "organization": "ORG",
-    "location": "LOC",
-    "other": "MISC",
-}
-# Tie-break when a name's mentions were typed differently equally often.
-_KIND_ORDER: tuple[Kind, ...] = ("person", "organization", "location", "other")
-
-_SUFFIX_AFTER = re.compile(r",?[ \t]+(?:Jr|Sr)\b\.?|[ \t]+(?:II|III|IV)\b")
-_GLUE = re.compile(r"^(?:[\W_]|\bthe\b|\band\b|\bs\b)*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One entity mention: a model span (spaCy label) or an alias-table match (``entry`` set)."""
-
-    text: str
-    label: str
-    start: int = 0
-    end: int = 0
-    entry: AliasEntry | None = None
-
-
-def merge_mentions(text: str, model: Sequence[Mention], matches: Sequence[Match]) -> list[Mention]:
-    """Combine model spans with alias-table matches; the table wins where they disagree.
-
-    A table match that reaches beyond a model span replaces it (``Thae Song`` inside
-    ``Pak Thae Song``); a model span made only of table names plus glue ("the", punctuation) is
-    replaced by them (``NHK Seoul`` -> NHK, Seoul); a longer model span is kept otherwise.
-    A generational suffix the model left out is added to a person (``Mario Ritter, Jr.``).
-    """
-    table = [Mention(m.text, _KIND_LABEL[m.entry.kind], m.start, m.end, m.entry) for m in matches]
-    starts = [t.start for t in table]
-    ends = [t.end for t in table]
-    consumed: set[int] = set()
-    out: list[Mention] = []
-    for m in (part for span in model for part in _lines(span)):
-        if m.label == "PERSON" and (jr := _SUFFIX_AFTER.match(text, m.end)):
-            m = Mention(text[m.start : jr.end()], m.label, m.start, jr.end())
-        lo, hi = bisect_right(ends, m.start), bisect_left(starts, m.end)
-        if lo >= hi:
-            out.append(m)
-            continue
-        over = range(lo, hi)
-        if any(table[i].start < m.start or table[i].end > m.end for i in over):
-            continue
-        pos, rest = m.start, []
-        for i in over:
-            rest.append(text[pos : table[i].start])
-            pos = table[i].end
-        rest.append(text[pos : m.end])
-        if _GLUE.match("".join(rest)):
-            continue
-        out.append(m)
-        consumed.update(over)
-    out.extend(t for i, t in enumerate(table) if i not in consumed)
-    out.sort(key=lambda m: m.start)
-    return out
-
-
-def _lines(m: Mention) -> Iterator[Mention]:
-    # A name never spans lines; a model span that does is split at the line breaks.
-    if "\n" not in m.text:
-        yield m
-        return
-    pos = m.start
-    for part in m.text.split("\n"):
-        if part.strip():
-            yield Mention(part, m.label, pos, pos + len(part))
-        pos += len(part) + 1
 
 
 @dataclass
@@ -267,7 +183,7 @@ def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | N
         # times stays the city even where the model once calls it a person.
         alone = ctx.alone.get(parts[0])
         if alone and alone.total() > ctx.evidence[parts[0]]:
-            kind = min(alone, key=lambda k: (-alone[k], _KIND_ORDER.index(k)))
+            kind = min(alone, key=lambda k: (-alone[k], KIND_ORDER.index(k)))
             settled = True
     if parts and not settled and (kind == "person" or c.hint is not None or len(parts) == 1):
         p = _match(parts, ctx.people)
@@ -307,13 +223,13 @@ def canonicalize(mentions: Iterable[Mention], table: AliasTable, model: str) -> 
 
 
 def _entities(groups: dict[str, _Group], model: str) -> Entities:
-    by_kind: dict[Kind, list[tuple[int, str]]] = {k: [] for k in _KIND_ORDER}
+    by_kind: dict[Kind, list[tuple[int, str]]] = {k: [] for k in KIND_ORDER}
     for g in groups.values():
         if g.entry is not None:
             name, kind = g.entry.name, g.entry.kind
         else:
             name = min(g.names, key=lambda n: (-g.names[n], n))
-            kind = min(g.kinds, key=lambda k: (-g.kinds[k], _KIND_ORDER.index(k)))
+            kind = min(g.kinds, key=lambda k: (-g.kinds[k], KIND_ORDER.index(k)))
         by_kind[kind].append((-g.count, name))
     ranked = sorted(item for items in by_kind.values() for item in items)
     return Entities(
@@ -324,8 +240,3 @@ def _entities(groups: dict[str, _Group], model: str) -> Entities:
         mentions={n: -c for c, n in ranked},
         model=model,
     )
-
-
-def mentions_from_matches(matches: Iterable[Match]) -> list[Mention]:
-    """Alias-table matches as mentions (the gazetteer-only path)."""
-    return [Mention(m.text, _KIND_LABEL[m.entry.kind], m.start, m.end, m.entry) for m in matches]

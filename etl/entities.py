@@ -19,8 +19,9 @@ from functools import cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from etl.canonical import LABEL_KIND, Mention, canonicalize, mentions_from_matches, merge_mentions
+from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable, load_alias_table
+from etl.mentions import LABEL_KIND, Mention, mentions_from_matches, merge_mentions
 from etl.records import Article, Entities
 from etl.settings import EntitySettings, Settings, get_settings
 

@@ -163,12 +163,14 @@ def _person_tokens(tokens: list[str]) -> list[str]:
     return out
 
 
+def _undot(token: str) -> str:
+    return _DOTTED.sub(lambda m: m.group(1).replace(".", ""), token)  # U.S. -> US
+
+
 def _proper_tokens(tokens: list[str]) -> list[str]:
     shouting = len(tokens) > 1 and not any(c.islower() for c in "".join(tokens))
     out: list[str] = []
-    for i, token in enumerate(
-        _DOTTED.sub(lambda m: m.group(1).replace(".", ""), t) for t in tokens
-    ):
+    for i, token in enumerate(_undot(t) for t in tokens):
         loud = shouting and len(token) >= 4  # "CHATHAM HOUSE"; "BBC NEWS" keeps BBC
         quiet = i > 0 and token.islower() and token not in _CONNECTORS  # "Vostochny cosmodrome"
         out.append(_cap(token) if token.isalpha() and (loud or quiet) else token)
@@ -183,6 +185,8 @@ def display_form(name: str, kind: Kind) -> str:
         tokens = _person_tokens(tokens)
     elif kind in ("organization", "location"):
         tokens = _proper_tokens(tokens)
+    else:
+        tokens = [_undot(t) for t in tokens]
     return " ".join(tokens)
 
 

@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
-from etl.canonical import Mention, canonicalize, merge_mentions
+from etl.canonical import canonicalize
 from etl.gazetteer import AliasEntry, AliasTable, Match, fold_key, load_alias_table
+from etl.mentions import Mention, merge_mentions
 from etl.names import (
     clean_surface,
     display_form,
@@ -167,6 +168,7 @@ def test_looks_like_name(raw: str, expected: bool) -> None:
         ("São Paulo", "location", "Sao Paulo"),
         ("Zürich", "location", "Zurich"),
         ("Korean-Russian", "other", "Korean-Russian"),
+        ("U.S. Constitution", "other", "US Constitution"),
     ],
 )
 def test_display_form(raw: str, kind: str, expected: str) -> None:
