@@ -1,0 +1,218 @@
+"""Helpers for the browser tests: real Airflow processes, ES indices, sign-in.
+
+The session fixture (conftest.py) starts the three Airflow processes in their own process
+groups with a fresh SQLite Airflow home, waits until they report healthy, and stops every
+group at the end.
+Chromium is Debian's /usr/bin/chromium driven by Playwright; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USER, PASSWORD = "admin", "admin"
+START_TIMEOUT = 180  # db migrate + three processes on a 2-core machine
+STOP_TIMEOUT = 30
+
+
+def need(ok: bool, reason: str) -> None:
+    """Skip on a developer machine that lacks a prerequisite; fail in CI, where skips hide."""
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# --- Elasticsearch ---------------------------------------------------------------------------
+
+
+def create_index(es: Any, alias: str, docs: list[dict[str, Any]]) -> str:
+    """A concrete index from the index contract behind ``alias``, with ``docs`` loaded."""
+    template = json.loads((ROOT / "config" / "index_template.json").read_text())["template"]
+    name = f"{alias}-000001"
+    es.indices.create(
+        index=name,
+        settings=template["settings"],
+        mappings=template["mappings"],
+        aliases={alias: {}},
+    )
+    for i, doc in enumerate(docs):
+        es.index(index=name, id=f"doc-{i}", document=doc)
+    es.indices.refresh(index=name)
+    return name
+
+
+def drop_alias(es: Any, alias: str) -> None:
+    """Delete every index behind ``alias`` and ``alias-*`` (explicit names: no wildcard delete)."""
+    names: set[str] = set()
+    for pattern in (alias, f"{alias}-*"):
+        with contextlib.suppress(Exception):  # nothing there
+            names.update(es.indices.get(index=pattern, expand_wildcards="all").body)
+    for name in sorted(names):
+        es.indices.delete(index=name, ignore_unavailable=True)
+
+
+# --- Airflow ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Airflow:
+    """The running Airflow: base URL, REST helpers, its processes and log files."""
+
+    base_url: str
+    home: Path
+    env: dict[str, str]
+    search_alias: str
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, Path] = field(default_factory=dict)
+    _token: str = ""
+
+    def token(self) -> str:
+        """A JWT for the REST API, from the simple auth manager's /auth/token."""
+        if not self._token:
+            body = json.dumps({"username": USER, "password": PASSWORD}).encode()
+            req = urllib.request.Request(
+                f"{self.base_url}/auth/token",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(req, timeout=30) as r:
+                self._token = json.load(r)["access_token"]
+        return self._token
+
+    def api(self, path: str, *, auth: bool = True) -> tuple[int, Any]:
+        """GET ``path`` on the API server: (status, parsed JSON or text)."""
+        headers = {"Authorization": f"Bearer {self.token()}"} if auth else {}
+        req = urllib.request.Request(f"{self.base_url}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of each process's log, for failure messages."""
+        out = []
+        for name, path in self.logs.items():
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {name} ({path}) ---\n" + "\n".join(text))
+        return "\n".join(out)
+
+
+def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
+    from etl.settings import es_url
+
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update(
+        {
+            # As the Makefile exports, with a throw-away home.
+            "AIRFLOW_HOME": str(home),
+            "ES_URL": es_url(),
+            "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT": es_url(),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            # Loopback only, on a free port; tasks reach the execution API there.
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": base,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+            # Unpausing on trigger must not also start the nightly run (it would load "news").
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+            "NEWS_ETL_STAGING": str(home / "staging"),
+            # The plugin's search page shows this alias by default.
+            "NEWS_SEARCH_INDEX": search_alias,
+            "KIBANA_URL": "http://127.0.0.1:5601",
+        }
+    )
+    return env
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after STOP_TIMEOUT."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        proc.poll()
+        time.sleep(0.3)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def healthy(af: Airflow) -> bool:
+    status, body = af.api("/api/v2/monitor/health", auth=False)
+    if status != 200 or not isinstance(body, dict):
+        return False
+    parts = ("metadatabase", "scheduler", "dag_processor")
+    return all((body.get(p) or {}).get("status") == "healthy" for p in parts)
+
+
+def login(page: Any, af: Airflow, path: str = "/") -> None:
+    """Open ``path``; sign in on the simple auth manager's form when it asks."""
+    from playwright.sync_api import expect
+
+    page.goto(af.base_url + path)
+    page.wait_for_url("**/auth/login**")
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+    expect(page.get_by_role("button", name="Browse")).to_be_visible()

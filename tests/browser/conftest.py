@@ -1,0 +1,144 @@
+"""Fixtures: the real Airflow on loopback, the real local Elasticsearch, headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    ROOT,
+    START_TIMEOUT,
+    USER,
+    Airflow,
+    airflow_env,
+    free_port,
+    healthy,
+    need,
+    stop,
+)
+
+
+@pytest.fixture(scope="session")
+def es() -> Any:
+    """A client for the real local Elasticsearch (``make es-up``)."""
+    from elasticsearch import Elasticsearch
+
+    from etl.settings import es_url
+
+    client = Elasticsearch(es_url(), request_timeout=30)
+    try:
+        client.info()
+    except Exception as e:  # connection refused, timeout, auth
+        need(False, f"no Elasticsearch at {es_url()} ({type(e).__name__}); run make es-up")
+    return client
+
+
+@pytest.fixture(scope="session")
+def search_alias() -> str:
+    """The alias the plugin's search page shows (documents are loaded by the test)."""
+    return f"test-search-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def airflow(
+    tmp_path_factory: pytest.TempPathFactory, es: Any, search_alias: str
+) -> Iterator[Airflow]:
+    """API server, scheduler and DAG processor on a free loopback port; stopped at the end."""
+    airflow_bin = Path(sys.executable).with_name("airflow")
+    need(airflow_bin.exists(), f"{airflow_bin} missing; run make install")
+    home = tmp_path_factory.mktemp("airflow-home")
+    (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}))
+    port = free_port()
+    env = airflow_env(home, port, search_alias)
+    logdir = ARTIFACTS / "airflow-logs"
+    shutil.rmtree(logdir, ignore_errors=True)
+    logdir.mkdir(parents=True)
+    af = Airflow(base_url=f"http://127.0.0.1:{port}", home=home, env=env, search_alias=search_alias)
+
+    migrate = subprocess.run(
+        [str(airflow_bin), "db", "migrate"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+    assert migrate.returncode == 0, f"airflow db migrate failed:\n{migrate.stdout[-3000:]}"
+
+    commands = {
+        "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(port)],
+        "scheduler": ["scheduler"],
+        "dag-processor": ["dag-processor"],
+    }
+    try:
+        for name, args in commands.items():
+            log = logdir / f"{name}.log"
+            af.logs[name] = log
+            with log.open("wb") as out:
+                af.procs[name] = subprocess.Popen(
+                    [str(airflow_bin), *args],
+                    env=env,
+                    cwd=ROOT,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # own process group: stopped with its children
+                )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            dead = [n for n, p in af.procs.items() if p.poll() is not None]
+            assert not dead, f"{dead} exited early:\n{af.log_tail()}"
+            try:
+                if healthy(af):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass  # not listening yet
+            assert time.monotonic() < deadline, f"Airflow not healthy in time:\n{af.log_tail()}"
+            time.sleep(1)
+        yield af
+    finally:
+        for proc in af.procs.values():
+            stop(proc)
+
+
+# --- Chromium --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium with a fresh profile (Playwright's launch makes a temp one)."""
+    need(Path(CHROMIUM).exists(), f"{CHROMIUM} missing; run make browser-deps")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A new page in its own context (cookies), with generous but bounded timeouts."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
