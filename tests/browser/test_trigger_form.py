@@ -72,6 +72,7 @@ def test_trigger_full_run_from_the_form(airflow: Airflow, page: Any, es: Any, al
     from playwright.sync_api import expect
 
     _wait_for_dag(airflow)
+    page.set_viewport_size({"width": 1400, "height": 1700})  # the whole dialog in one shot
     login(page, airflow, f"/dags/{DAG_ID}")
     page.wait_for_url(f"**/dags/{DAG_ID}")
 
@@ -83,11 +84,13 @@ def test_trigger_full_run_from_the_form(airflow: Airflow, page: Any, es: Any, al
     dialog.get_by_role("combobox").click()  # mode: the dropdown from the param's enum
     page.get_by_role("option", name="Full rebuild").click()
     expect(dialog.locator("input[name=element_mode]")).to_have_value("full")
+    page.screenshot(path=str(ARTIFACTS / "trigger-form.png"))
+    # A known run id (Advanced Options; the accordion folds the params away) to poll for.
     run_id = f"browser_{uuid.uuid4().hex[:8]}"
     dialog.get_by_role("button", name="Advanced Options").click()
     dialog.locator("input[name=dagRunId]").fill(run_id)
-    dialog.get_by_text("Run Parameters").scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "trigger-form.png"), full_page=True)
+    expect(dialog.get_by_text(f'"index": "{alias}"')).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "trigger-form-conf.png"))
     dialog.get_by_test_id("trigger-dag-submit").click()
     page.wait_for_url(f"**/dags/{DAG_ID}/runs/{run_id}**")
 
