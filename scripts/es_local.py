@@ -81,13 +81,17 @@ def probe(url: str, timeout: float = 2.0) -> NodeInfo | None:
     """GET / on ``url``: None when nothing answers over HTTP."""
     try:
         with urllib.request.urlopen(url.rstrip("/") + "/", timeout=timeout) as response:
-            body = json.loads(response.read() or b"{}")
+            raw = response.read()
             header = response.headers.get("X-Elastic-Product")
     except urllib.error.HTTPError as error:  # answers, but not with the root banner
         return NodeInfo("", error.headers.get("X-Elastic-Product"))
     except (OSError, ValueError):
         return None
-    return NodeInfo(str(body.get("version", {}).get("number", "")), header)
+    try:
+        version = json.loads(raw)["version"]["number"]
+    except (ValueError, KeyError, TypeError):
+        version = ""
+    return NodeInfo(str(version), header)
 
 
 def cluster_status(url: str) -> str | None:
@@ -193,6 +197,15 @@ def running_pid(layout: Layout) -> int | None:
     return pid if f"-Des.path.home={layout.home}".encode() in cmdline else None
 
 
+def served_port(layout: Layout) -> int | None:
+    """HTTP port in the running node's generated elasticsearch.yml."""
+    with contextlib.suppress(OSError):
+        text = (layout.home / "config" / "elasticsearch.yml").read_text()
+        match = re.search(r"^http\.port: (\d+)$", text, re.MULTILINE)
+        return int(match.group(1)) if match else None
+    return None
+
+
 def start(layout: Layout, java: JavaRuntime, user: pwd.struct_passwd | None, heap: str) -> int:
     """Start the server JVM detached (own session, survives this process); returns its PID."""
     args_file = layout.root / "serverargs.bin"
@@ -263,16 +276,23 @@ def alive(pid: int) -> bool:
 
 
 def last_error(layout: Layout) -> str:
-    """The most telling line the node left in its logs, for a one-line error."""
+    """The node's own account of why it stopped, squeezed into one line."""
     lines: list[str] = []
     for log in (layout.console_log, layout.log_file):
         with contextlib.suppress(OSError):
-            lines += log.read_text(errors="replace").splitlines()[-200:]
-    for pattern in (r"\]\[ERROR\]", r"Exception|Error:", r"\S"):
-        for line in reversed(lines):
-            if re.search(pattern, line):
-                return line.strip()[:300]
-    return "no output"
+            lines += log.read_text(errors="replace").splitlines()[-400:]
+    exception = re.compile(r"^(Caused by: )?[\w.$]+(Exception|Error)\b")
+    marks = [i for i, line in enumerate(lines) if "][ERROR][" in line or "Error occurred" in line]
+    if marks:
+        after = [line.strip() for line in lines[marks[-1] + 1 : marks[-1] + 80]]
+        found = [line for line in after if exception.match(line)]
+        if found:
+            causes = [line for line in found[1:] if line.startswith("Caused by: ")]
+            return "; ".join([found[0], *causes[-1:]])[:400]
+        return lines[marks[-1]].strip()[:400]
+    found = [line.strip() for line in lines if exception.match(line.strip())]
+    rest = [line.strip() for line in lines if line.strip()]
+    return (found or rest or ["no output"])[-1][:400]
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -294,6 +314,11 @@ def cmd_up(url: str) -> int:
     layout = runtime_layout(user)
     with exclusive(layout):
         pid = running_pid(layout)
+        if pid is not None and served_port(layout) != (parsed.port or 9200):
+            raise EsLocalError(
+                f"the node from es-up (pid {pid}) serves port {served_port(layout)}, not ES_URL's; "
+                "run `make es-down` first"
+            )
         if pid is None:
             java = find_java()
             if user is not None and not traversable(java.home, user):
@@ -351,9 +376,11 @@ def cmd_status(url: str) -> int:
     if info is None:
         print(f"es-local: nothing answers at {url}")
         return 3
+    if info.product_header != "Elasticsearch":
+        print(f"es-local: something that is not Elasticsearch answers at {url}")
+        return 1
     status = cluster_status(url) or "unknown"
-    kind = "Elasticsearch" if info.product_header == "Elasticsearch" else "not Elasticsearch"
-    print(f"es-local: {kind} {info.version or '?'} answers at {url} (cluster {status})")
+    print(f"es-local: Elasticsearch {info.version or '?'} answers at {url} (cluster {status})")
     return 0 if info.is_elasticsearch_9 else 1
 
 
