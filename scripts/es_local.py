@@ -2,7 +2,7 @@
 
     python scripts/es_local.py up      # make es-up: download once, start, wait for green/yellow
     python scripts/es_local.py down    # make es-down: stop the node that `up` started
-    python scripts/es_local.py status  # make es-status: exit 0 if ES_URL answers, 3 if not
+    python scripts/es_local.py status  # make es-status: 0 if a 9.x node answers, 3 if nothing does
 
 The node is the official Elasticsearch server, assembled from Elastic's jars on Maven Central
 (see es_local_layout.py for the layout and what the official launcher would do). Downloads are
@@ -10,10 +10,9 @@ pinned and checksummed (es_local_artifacts.py) and cached in ``.cache/elasticsea
 state (home, data, logs, pid file) lives in ``.es/``. Both are git-ignored.
 
 Environment: ES_URL (default http://127.0.0.1:9200; a node that already answers there is used
-as it is), ES_HEAP (default 1g), ES_JAVA_OPTS, JAVA_HOME (a full JDK 21+; else the newest one under
-/usr/lib/jvm), ES_START_TIMEOUT (seconds, default
-180), ES_LOCAL_DIR (runtime folder instead of .es), ES_LOCAL_USER (node user when run as root,
-default "elasticsearch").
+as it is), ES_HEAP (default 1g), ES_JAVA_OPTS, JAVA_HOME (a full JDK 21+; else the newest under
+/usr/lib/jvm), ES_START_TIMEOUT (seconds, default 180), ES_LOCAL_DIR (runtime folder instead of
+.es), ES_LOCAL_USER (the node's user when run as root, default "elasticsearch").
 
 Only the standard library is used, so `down` and `status` work before `make install`.
 """

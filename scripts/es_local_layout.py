@@ -12,7 +12,8 @@ out the way the official distribution does and reproduces what the official laun
 - small helpers compiled from ``scripts/*.java`` for the pieces of the distribution that are not
   published (entitlement agent forwarder, ANSI console loader, ServerArgs writer, and a module
   re-providing analysis-common's ``english`` analyzer and rest-root's ``GET /``);
-- ``config/``: elasticsearch.yml, jvm.options and log4j2.properties for a single local node.
+- ``lib/platform/linux-x64/libzstd.so``: the system's zstd, so native access stays on;
+- ``config/``: written on every start by es_local_config.py.
 """
 
 from __future__ import annotations
