@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable, load_alias_table
@@ -180,3 +180,17 @@ def add_entities(
     for batch in _batches(articles, max(1, es.batch_size)):
         for article, entities in zip(batch, _annotate(batch, es, table), strict=True):
             yield replace(article, entities=entities)
+
+
+_FIELDS = (
+    ("person", "persons"),
+    ("organization", "organizations"),
+    ("location", "locations"),
+    ("other", "other"),
+)
+
+
+def entity_mentions(entities: Entities) -> list[dict[str, Any]]:
+    """``entity_mentions`` records for the index ({name, type, count}), most mentioned first."""
+    kind = {n: k for k, f in _FIELDS for n in getattr(entities, f)}
+    return [{"name": n, "type": kind[n], "count": c} for n, c in entities.mentions.items()]

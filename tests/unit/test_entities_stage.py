@@ -13,6 +13,7 @@ from etl.entities import (
     GAZETTEER,
     ModelUnavailableError,
     add_entities,
+    entity_mentions,
     load_model,
     ner_text,
 )
@@ -146,3 +147,13 @@ def test_import_and_gazetteer_path_do_not_load_spacy() -> None:
         "assert 'spacy' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
+
+
+def test_entity_mentions_records() -> None:
+    (out,) = add_entities([_art("Putin met Kim Jong Un. Kim Jong Un left Vladivostok.")], SETTINGS)
+    assert out.entities is not None
+    assert entity_mentions(out.entities) == [
+        {"name": "Kim Jong Un", "type": "person", "count": 2},
+        {"name": "Vladimir Putin", "type": "person", "count": 1},
+        {"name": "Vladivostok", "type": "location", "count": 1},
+    ]
