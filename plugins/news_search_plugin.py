@@ -66,7 +66,7 @@ class NewsSearchPlugin(AirflowPlugin):
         },
         {
             "name": "News documents",
-            "href": URL_PREFIX + "/?run={RUN_ID}",
+            "href": URL_PREFIX + "/?dag={DAG_ID}&run={RUN_ID}",
             "url_route": "news-run-documents",
             "destination": "dag_run",
         },

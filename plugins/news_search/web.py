@@ -53,6 +53,7 @@ class PageState:
     since: str = ""
     until: str = ""
     run: str = ""
+    dag: str = ""
     page: int = 1
 
     def params(self, **change: Any) -> list[tuple[str, str]]:
@@ -63,7 +64,7 @@ class PageState:
             out.append(("index", st["index"]))
         for fld, values in st["filters"].items():
             out.extend(("f", f"{fld}={v}") for v in values)
-        out.extend((k, st[k]) for k in ("since", "until", "run") if st[k])
+        out.extend((k, st[k]) for k in ("since", "until", "dag", "run") if st[k])
         if st["page"] > 1:
             out.append(("page", str(st["page"])))
         return out
@@ -83,9 +84,12 @@ class PageState:
         return {k: v for k, v in new.items() if v}
 
 
-def parse_state(query: Any) -> PageState:
-    """Validate the page's query parameters (a Starlette QueryParams or a multi-dict)."""
-    index = (query.get("index") or links.default_index()).strip()
+def parse_state(query: Any, run_index: str | None = None) -> PageState:
+    """Validate the page's query parameters (a Starlette QueryParams or a multi-dict).
+
+    ``run_index`` is the alias a DAG run wrote to, used when the link names a run, not an index.
+    """
+    index = (query.get("index") or run_index or links.default_index()).strip()
     if not links.INDEX_NAME.match(index):
         raise s.SearchUsageError(f"not an index name: {index!r}")
     filters: dict[str, list[str]] = {}
@@ -106,8 +110,23 @@ def parse_state(query: Any) -> PageState:
         since=(query.get("since") or "").strip(),
         until=(query.get("until") or "").strip(),
         run=(query.get("run") or "").strip(),
+        dag=(query.get("dag") or "").strip(),
         page=page,
     )
+
+
+def index_of_run(dag_id: str, run_id: str) -> str | None:
+    """The ``index`` param a DAG run was triggered with (None for defaults or unknown runs)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        conf = session.scalar(
+            select(DagRun.conf).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)
+        )
+    value = (conf or {}).get("index")
+    return value if isinstance(value, str) and value else None
 
 
 def run_search(es: Elasticsearch, st: PageState) -> s.SearchResult:
@@ -219,7 +238,7 @@ def render_page(st: PageState, result: s.SearchResult | None, error: str | None 
     hidden = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
         for k, v in st.params()
-        if k in ("f", "index", "run")
+        if k in ("f", "index", "dag", "run")
     )
     chips = "".join(
         f'<a href="{escape(st.href(filters=st.toggled(fld, v), page=1))}" '
@@ -229,7 +248,7 @@ def render_page(st: PageState, result: s.SearchResult | None, error: str | None 
     )
     if st.run:
         chips += (
-            f'<a href="{escape(st.href(run="", page=1))}" data-testid="chip">'
+            f'<a href="{escape(st.href(run="", dag="", page=1))}" data-testid="chip">'
             f"run: {escape(st.run)} ×</a>"
         )
     content = f'<div class="error" role="alert">{escape(error)}</div>' if error else ""
@@ -318,8 +337,15 @@ def create_app() -> FastAPI:
                 return JSONResponse({"detail": "Not authenticated"}, status_code=401)
             target = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/api/v2/auth/login?" + urlencode({"next": target}), 303)
+        query = request.query_params
+        run_index = None
+        if query.get("run") and query.get("dag") and not query.get("index"):
+            try:  # "News documents" of a run: the alias that run wrote to
+                run_index = await run_in_threadpool(index_of_run, query["dag"], query["run"])
+            except Exception as e:  # metadata DB trouble: fall back to the default alias
+                log.warning("news search: no index for run %s: %s", query["run"], e)
         try:
-            st = parse_state(request.query_params)
+            st = parse_state(query, run_index)
         except s.SearchUsageError as e:
             st = PageState(index=links.default_index())
             if as_json:

@@ -109,3 +109,10 @@ def test_trigger_full_run_from_the_form(airflow: Airflow, page: Any, es: Any, al
     persons = {p for h in hits for p in (h["_source"].get("entities") or {}).get("persons", [])}
     assert all(h["_source"].get("entities") for h in hits), "every seed names someone or somewhere"
     assert "Vladimir Putin" in persons, persons
+
+    # The plugin's "News documents" tab of this run lists what the run wrote.
+    page.get_by_role("link", name="News documents").click()
+    frame = page.frame_locator("iframe").first
+    expect(frame.get_by_test_id("total")).to_have_attribute("data-total", str(SEED_DOCS))
+    expect(frame.get_by_test_id("chip")).to_have_text(f"run: {run_id} ×")
+    page.screenshot(path=str(ARTIFACTS / "trigger-run-documents.png"))
