@@ -271,3 +271,29 @@ def test_could_not_complete_exits_1(alias: str) -> None:
     missing = etl("summary", "--index", f"{alias}-nope")
     assert missing.returncode == 1 and "not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.fixture(scope="module")
+def seeds_alias(es: Any) -> Iterator[str]:
+    """The five seed articles loaded by the pipeline itself (``python -m etl run``)."""
+    pytest.importorskip("etl.pipeline", reason="the pipeline (etl/pipeline.py) is not there yet")
+    name = f"test-seeds-{uuid.uuid4().hex[:10]}"
+    proc = etl("run", "--input", "data/sample", "--index", name, "--mode", "full")
+    try:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        yield name
+    finally:
+        _drop(es, name)
+
+
+def test_acceptance_on_the_seeds(seeds_alias: str) -> None:
+    """Issue 7: "satellite" with the Putin filter shows seed articles, highlights, facets."""
+    args = ["search", "satellite", "--filter", "entities.persons=Vladimir Putin"]
+    result = search_json(seeds_alias, *args[1:])
+    assert result["total"] >= 1
+    assert _facet(result, "persons")["Vladimir Putin"] == result["total"]
+    assert all("Vladimir Putin" in h["entities"]["persons"] for h in result["hits"])
+    assert all(h["highlights"] for h in result["hits"])
+    assert sum(_facet(result, "languages").values()) == result["total"]
+    text = etl(*args, "--index", seeds_alias)
+    assert text.returncode == 0 and "»satellite" in text.stdout and "Persons" in text.stdout
