@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from browser.browser_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -31,7 +32,7 @@ from browser_support import (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def es() -> Any:
     """A client for the real local Elasticsearch (``make es-up``)."""
     from elasticsearch import Elasticsearch
@@ -46,13 +47,13 @@ def es() -> Any:
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def search_alias() -> str:
     """The alias the plugin's search page shows (documents are loaded by the test)."""
     return f"test-search-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def airflow(
     tmp_path_factory: pytest.TempPathFactory, es: Any, search_alias: str
 ) -> Iterator[Airflow]:
@@ -117,7 +118,7 @@ def airflow(
 # --- Chromium --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium with a fresh profile (Playwright's launch makes a temp one)."""
     need(Path(CHROMIUM).exists(), f"{CHROMIUM} missing; run make browser-deps")

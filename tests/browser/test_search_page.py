@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, Airflow, create_index, drop_alias, login
+
+from browser.browser_support import ARTIFACTS, Airflow, create_index, drop_alias, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow, pytest.mark.integration]
 
