@@ -179,3 +179,15 @@ def test_search_endpoints_need_a_session(airflow: Airflow, loaded: str) -> None:
     assert status == 200 and body["total"] == 3
     status, body = airflow.api("/news-search/api/search?f=people=x")
     assert status == 400 and "allowed: entities.persons" in body["detail"]
+
+
+def test_direct_link_signs_in_and_comes_back(airflow: Airflow, page: Any, loaded: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{airflow.base_url}/news-search/?q=satellite")
+    page.wait_for_url("**/auth/login**")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("admin")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/news-search/?q=satellite")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "5")
