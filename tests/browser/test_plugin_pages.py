@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from news_search import links  # noqa: E402
-from news_search.web import PageState, parse_state, render_page  # noqa: E402
+from news_search.page import PageState, parse_state, render_page  # noqa: E402
 
 from etl.search import Hit, SearchResult, SearchUsageError  # noqa: E402
 
@@ -94,8 +94,8 @@ def test_saved_search_exists_in_kibana_objects() -> None:
 def test_plugin_import_is_light() -> None:
     code = (
         "import json, sys; sys.path.insert(0, 'plugins'); import news_search_plugin; "
-        "print(json.dumps(sorted(m for m in ('elasticsearch', 'etl.search', 'news_search.web') "
-        "if m in sys.modules)))"
+        "mods = ('elasticsearch', 'etl.search', 'news_search.web', 'news_search.page'); "
+        "print(json.dumps(sorted(m for m in mods if m in sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120

@@ -1,0 +1,240 @@
+"""The search page as HTML: its state (query, filters, paging) and server-side rendering.
+
+Every value from a request or from Elasticsearch is HTML-escaped; links are relative
+(``?q=...``) so the page works under any prefix and inside the Airflow UI's iframe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from etl import search as s
+from news_search import links
+
+FACET_TITLES = {
+    "persons": "Persons",
+    "organizations": "Organisations",
+    "locations": "Places",
+    "sources": "Sources",
+    "languages": "Languages",
+}
+PAGE_SIZE = 20
+
+
+def _label(fld: str) -> str:
+    """Readable name of a filter field (Persons for entities.persons)."""
+    names = {s.FACETS[k]: v for k, v in FACET_TITLES.items()}
+    return names.get(fld, fld)
+
+
+@dataclass
+class PageState:
+    """What the page shows: the request's query, filters and paging, validated."""
+
+    index: str
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    since: str = ""
+    until: str = ""
+    run: str = ""
+    dag: str = ""
+    page: int = 1
+
+    def params(self, **change: Any) -> list[tuple[str, str]]:
+        """Query parameters for a link to this state with ``change`` applied."""
+        st = {**self.__dict__, **change}
+        out: list[tuple[str, str]] = [("q", st["q"])] if st["q"] else []
+        if st["index"] != links.default_index():
+            out.append(("index", st["index"]))
+        for fld, values in st["filters"].items():
+            out.extend(("f", f"{fld}={v}") for v in values)
+        out.extend((k, st[k]) for k in ("since", "until", "dag", "run") if st[k])
+        if st["page"] > 1:
+            out.append(("page", str(st["page"])))
+        return out
+
+    def href(self, **change: Any) -> str:
+        """A relative link (``?...``) to this state with ``change`` applied."""
+        return "?" + urlencode(self.params(**change))
+
+    def toggled(self, fld: str, value: str) -> dict[str, list[str]]:
+        """Filters with ``fld=value`` added, or removed when already chosen."""
+        new = {k: list(v) for k, v in self.filters.items()}
+        vals = new.setdefault(fld, [])
+        if value in vals:
+            vals.remove(value)
+        else:
+            vals.append(value)
+        return {k: v for k, v in new.items() if v}
+
+
+def parse_state(query: Any, run_index: str | None = None) -> PageState:
+    """Validate the page's query parameters (a Starlette QueryParams or a multi-dict).
+
+    ``run_index`` is the alias a DAG run wrote to, used when the link names a run, not an index.
+    """
+    index = (query.get("index") or run_index or links.default_index()).strip()
+    if not links.INDEX_NAME.match(index):
+        raise s.SearchUsageError(f"not an index name: {index!r}")
+    filters: dict[str, list[str]] = {}
+    for item in query.getlist("f"):
+        name, sep, value = item.partition("=")
+        if sep and value:
+            vals = filters.setdefault(s.resolve_field(name), [])
+            if value not in vals:
+                vals.append(value)
+    try:
+        page = max(1, min(int(query.get("page") or 1), 500))
+    except ValueError:
+        raise s.SearchUsageError("page must be a number") from None
+    return PageState(
+        index=index,
+        q=(query.get("q") or "").strip()[:500],
+        filters=filters,
+        since=(query.get("since") or "").strip(),
+        until=(query.get("until") or "").strip(),
+        run=(query.get("run") or "").strip(),
+        dag=(query.get("dag") or "").strip(),
+        page=page,
+    )
+
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1a202c;
+background:#fff}
+header{padding:12px 20px;border-bottom:1px solid #e2e8f0;display:flex;gap:12px;align-items:center;
+flex-wrap:wrap}
+header h1{font-size:18px;margin:0 12px 0 0}
+form{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
+input[type=search]{width:28em;max-width:60vw;padding:6px 8px;border:1px solid #a0aec0;
+border-radius:4px}
+input[type=date]{padding:5px;border:1px solid #a0aec0;border-radius:4px}
+button{padding:6px 14px;border:0;border-radius:4px;background:#017cee;color:#fff;cursor:pointer}
+main{display:flex;gap:24px;padding:16px 20px}
+aside{flex:0 0 250px}
+aside h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#4a5568;
+margin:14px 0 4px}
+aside ul{list-style:none;margin:0;padding:0}
+aside li a{display:flex;justify-content:space-between;gap:8px;padding:2px 6px;border-radius:3px;
+color:#2d3748;text-decoration:none}
+aside li a:hover{background:#edf2f7}
+aside li a.on{background:#bee3f8;font-weight:600}
+.count{color:#718096;font-variant-numeric:tabular-nums}
+section{flex:1;min-width:0}
+.chips a{display:inline-block;margin:0 6px 6px 0;padding:2px 8px;border-radius:12px;
+background:#bee3f8;color:#1a365d;text-decoration:none}
+.hit{margin:0 0 16px}
+.hit h3{font-size:16px;margin:0}
+.meta{color:#4a5568;font-size:12px}
+.snip{color:#2d3748;margin:2px 0 0}
+mark{background:#fefcbf;padding:0 1px}
+.error{padding:10px 14px;background:#fff5f5;border:1px solid #feb2b2;color:#9b2c2c;
+border-radius:4px}
+.pager a{margin-right:12px}
+"""
+
+
+def _hl(fragment: str) -> str:
+    """A highlight fragment as HTML: every part escaped, matches in <mark>."""
+    return "".join(
+        f"<mark>{escape(part)}</mark>" if match else escape(part)
+        for part, match in s.segments(fragment)
+    )
+
+
+def _facets_html(st: PageState, result: s.SearchResult) -> str:
+    out = []
+    for name, title in FACET_TITLES.items():
+        fld = s.FACETS[name]
+        chosen = st.filters.get(fld, [])
+        items = []
+        for value, count in result.facets.get(name, []):
+            on = value in chosen
+            href = st.href(filters=st.toggled(fld, value), page=1)
+            items.append(
+                f'<li><a href="{escape(href)}" class="{"on" if on else ""}" '
+                f'data-field="{escape(fld)}" data-value="{escape(value)}" data-count="{count}" '
+                f'aria-pressed="{str(on).lower()}"><span>{escape(value)}</span>'
+                f'<span class="count">{count}</span></a></li>'
+            )
+        body = "".join(items) or '<li class="count">none</li>'
+        out.append(
+            f'<div class="facet" data-testid="facet-{name}"><h2>{title}</h2><ul>{body}</ul></div>'
+        )
+    return "".join(out)
+
+
+def _hits_html(result: s.SearchResult) -> str:
+    out = []
+    for hit in result.hits:
+        title_hl = hit.highlights.get("title")
+        title = _hl(title_hl[0]) if title_hl else escape(hit.title)
+        meta = " · ".join(
+            escape(x) for x in (hit.source or "unknown source", (hit.date or "no date")[:10]) if x
+        )
+        if hit.language:
+            meta += f" · {escape(hit.language)}"
+        snips = " … ".join(_hl(f) for f in hit.highlights.get("body", [])[:2])
+        out.append(
+            f'<article class="hit" data-testid="hit" data-id="{escape(hit.id)}">'
+            f'<h3 class="title">{title}</h3><div class="meta">{meta}</div>'
+            f'<p class="snip">{snips}</p></article>'
+        )
+    return "".join(out)
+
+
+def render_page(st: PageState, result: s.SearchResult | None, error: str | None = None) -> str:
+    """The whole page: search form, active filters, facets, results, pager."""
+    kibana = links.discover_url(st.index, st.q, st.filters)
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+        for k, v in st.params()
+        if k in ("f", "index", "dag", "run")
+    )
+    chips = "".join(
+        f'<a href="{escape(st.href(filters=st.toggled(fld, v), page=1))}" '
+        f'data-testid="chip" title="remove this filter">{escape(_label(fld))}: {escape(v)} ×</a>'
+        for fld, values in st.filters.items()
+        for v in values
+    )
+    if st.run:
+        chips += (
+            f'<a href="{escape(st.href(run="", dag="", page=1))}" data-testid="chip">'
+            f"run: {escape(st.run)} ×</a>"
+        )
+    content = f'<div class="error" role="alert">{escape(error)}</div>' if error else ""
+    facets = ""
+    if result is not None:
+        first = (st.page - 1) * PAGE_SIZE
+        shown = f"{first + 1}–{first + len(result.hits)} of " if result.hits else ""
+        pager = []
+        if st.page > 1:
+            pager.append(f'<a href="{escape(st.href(page=st.page - 1))}">← previous</a>')
+        if first + len(result.hits) < result.total:
+            pager.append(f'<a href="{escape(st.href(page=st.page + 1))}">next →</a>')
+        content += (
+            f'<p><span data-testid="total" data-total="{result.total}">{shown}'
+            f"{result.total} document{'s' if result.total != 1 else ''}</span> in "
+            f"<b>{escape(st.index)}</b></p>"
+            f'<div data-testid="results">{_hits_html(result)}</div>'
+            f'<div class="pager">{"".join(pager)}</div>'
+        )
+        facets = _facets_html(st, result)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>News search</title><style>{CSS}</style></head><body>"
+        '<header><h1>News search</h1><form method="get" action="" role="search">'
+        f'<input type="search" name="q" value="{escape(st.q)}" placeholder="Search title, '
+        'text and names" aria-label="Search text" autofocus>'
+        f'<input type="date" name="since" value="{escape(st.since)}" aria-label="Since">'
+        f'<input type="date" name="until" value="{escape(st.until)}" aria-label="Until">'
+        f'{hidden}<button type="submit">Search</button></form>'
+        f'<a href="{escape(kibana)}" target="_blank" rel="noopener" data-testid="kibana">'
+        "Open in Kibana Discover ↗</a></header>"
+        f'<main><aside data-testid="facets">{facets}</aside>'
+        f'<section><div class="chips">{chips}</div>{content}</section></main></body></html>'
+    )
