@@ -36,7 +36,9 @@ FACET_TITLES = {
 def add_parsers(subparsers: Any) -> None:
     """Register the ``search`` and ``summary`` subcommands on an argparse subparsers object."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", help="index alias (default: the configured alias, 'news')")
+    common.add_argument(
+        "--index", metavar="ALIAS", help="index alias (default: the configured alias, 'news')"
+    )
     common.add_argument("--json", action="store_true", help="print JSON instead of tables")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
@@ -55,12 +57,16 @@ def add_parsers(subparsers: Any) -> None:
         help="keep documents whose FIELD has VALUE (repeatable; AND across fields, OR within "
         f"one; fields: {', '.join(s.FILTER_FIELDS)}; short: persons, places, source, ...)",
     )
-    p.add_argument("--since", help="published on or after this date (YYYY-MM-DD)")
-    p.add_argument("--until", help="published on or before this date (YYYY-MM-DD)")
-    p.add_argument("--language", help="ISO 639-1 code, e.g. en")
-    p.add_argument("--source", help="publisher name (source.name)")
-    p.add_argument("--size", type=int, default=s.DEFAULT_SIZE, help="results to show (default 10)")
-    p.add_argument("--from", dest="from_", type=int, default=0, help="skip this many results")
+    p.add_argument("--since", metavar="DATE", help="published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="published on or before this date (YYYY-MM-DD)")
+    p.add_argument("--language", metavar="XX", help="ISO 639-1 code, e.g. en")
+    p.add_argument("--source", metavar="NAME", help="publisher name (source.name)")
+    p.add_argument(
+        "--size", metavar="N", type=int, default=s.DEFAULT_SIZE, help="results to show (default 10)"
+    )
+    p.add_argument(
+        "--from", dest="from_", metavar="N", type=int, default=0, help="skip this many results"
+    )
     p.set_defaults(func=run_search)
 
     q = subparsers.add_parser(
