@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from etl import cli_search
+from etl import cli_run, cli_search
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m etl", description="News ETL commands.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    cli_run.add_parser(sub)
     cli_search.add_parsers(sub)
     return parser
 

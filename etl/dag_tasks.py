@@ -51,7 +51,9 @@ def es_client(conn_id: str = CONN_ID) -> Elasticsearch:
     url = es_url_from_connection(conn.conn_type, conn.host, conn.port, conn.schema)
     auth = (conn.login, conn.password) if conn.login else None
     extra = conn.extra_dejson
-    return client(url, basic_auth=auth, api_key=extra.get("api_key"), ca_certs=extra.get("ca_certs"))
+    return client(
+        url, basic_auth=auth, api_key=extra.get("api_key"), ca_certs=extra.get("ca_certs")
+    )
 
 
 def staging_root(run_id: str) -> str:
@@ -95,7 +97,7 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
         mode=params["mode"],
         since=_since(params.get("since")),
         dry_run=bool(params.get("dry_run")),
-        staging=staging_root(run_id),
+        staging_root=staging_root(run_id),
         settings=settings,
         run_id=_safe(run_id),
     )

@@ -1,0 +1,148 @@
+"""``python -m etl run``: the whole pipeline without Airflow, with progress and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from datetime import datetime
+from typing import Any
+
+from etl.settings import es_url, get_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``run``."""
+    p = sub.add_parser(
+        "run",
+        help="run the pipeline on a folder and load it into Elasticsearch",
+        description="Read, clean, enrich and load a folder of raw news files.",
+    )
+    p.add_argument("--input", required=True, metavar="DIR", help="raw root to read")
+    p.add_argument("--index", default=None, metavar="ALIAS", help="index alias (default: news)")
+    p.add_argument("--mode", choices=("incremental", "full"), default="incremental")
+    p.add_argument("--since", metavar="DATE", help="only files modified on or after DATE")
+    p.add_argument("--dry-run", action="store_true", help="process and report, write nothing")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run; 0 = completed (quarantined files included), 1 = could not complete, 2 = bad usage."""
+    from elasticsearch import ApiError, TransportError
+
+    from etl import es as es_mod
+    from etl import pipeline
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    try:
+        since = datetime.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print(f"error: --since must be a date like 2026-01-31, not {args.since!r}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.batch_size is not None and args.batch_size < 1:
+        print("error: --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    alias = args.index or settings.elasticsearch.alias
+    url = es_url()
+    try:
+        client = es_mod.client(url)
+        if not args.dry_run:
+            client.info()  # fail fast, with the client's retries, before any work
+        with (
+            tempfile.TemporaryDirectory(prefix="news-etl-", ignore_cleanup_errors=True) as tmp,
+            _Progress() as progress,
+        ):
+            record = pipeline.run(
+                client,
+                input_root=args.input,
+                alias=alias,
+                mode=args.mode,
+                settings=settings,
+                staging_root=tmp,
+                since=since,
+                dry_run=args.dry_run,
+                batch_size=args.batch_size,
+                progress=progress.update,
+            )
+    except ValueError as e:  # bad input folder, bad mode
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (TransportError, ApiError, pipeline.PipelineError, OSError) as e:
+        if args.debug:
+            raise
+        print(f"error: run did not complete: {_one_line(e, url)}", file=sys.stderr)
+        return EXIT_FAILED
+    print_summary(record)
+    return EXIT_OK
+
+
+def _one_line(e: BaseException, url: str) -> str:
+    from elasticsearch import ConnectionError as ESConnectionError
+
+    if isinstance(e, ESConnectionError):
+        retries = get_settings().elasticsearch.max_retries
+        return f"Elasticsearch at {url} unreachable after {retries} retries"
+    return " ".join(str(e).split())[:500] or type(e).__name__
+
+
+class _Progress:
+    """A progress bar on a terminal, a few plain lines otherwise (logs, CI)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+        self._last = -1
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("files", total=None)
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+        elif done != self._last and (done == total or done == 0 or done - self._last >= 1000):
+            print(f"processed {done}/{total} files", file=sys.stderr, flush=True)
+            self._last = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def print_summary(record: dict[str, Any]) -> None:
+    """The run's counts, quarantined files with reasons, and where to look."""
+    c = record["counts"]
+    head = "dry run (nothing written)" if record["dry_run"] else f"index {record['index']}"
+    print(f"run {record['run_id']} ({record['mode']}): {head}")
+    print(
+        f"  files seen {c['files_seen']}, new {c['new']}, updated {c['updated']}, "
+        f"unchanged {c['unchanged']}, quarantined {c['quarantined']}, failed {c['failed']}"
+    )
+    if record["dry_run"]:
+        print(f"  documents that would be loaded: {record.get('would_load', 0)}")
+    secs = record.get("stage_seconds", {})
+    print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
+    for q in record.get("quarantine", []):
+        where = q["path"] + (f" #{q['record']}" if q.get("record") is not None else "")
+        print(f"  quarantined {where} [{q['stage']}]: {q['reason']}")
+    if c["quarantined"] > len(record.get("quarantine", [])):
+        print(f"  ... and {c['quarantined'] - len(record['quarantine'])} more")
+    if not record["dry_run"]:
+        print(f"  run record: {record['alias']}-runs/_doc/{record['run_id']}")
