@@ -89,10 +89,16 @@ def _since(value: Any) -> datetime | None:
 
 def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Task ``start``: prepare the target index; return the run context."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     settings = get_settings()
+    root = settings.path(params["input_path"])
+    if not root.is_dir():
+        # Retrying cannot make a missing folder appear: fail the run at once, in one line.
+        raise AirflowFailException(f"input folder not found: {root}")
     ctx = pipeline.start_run(
         es_client(),
-        input_root=str(settings.path(params["input_path"])),
+        input_root=str(root),
         alias=params["index"],
         mode=params["mode"],
         since=_since(params.get("since")),

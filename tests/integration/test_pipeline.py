@@ -1,0 +1,321 @@
+"""The pipeline end to end against the real local Elasticsearch (issue 5's measurements).
+
+Each test gets a fresh alias (``fresh_alias``), a copy of the seed articles, and refreshes
+before asserting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from etl import pipeline, staging
+from etl.settings import get_settings
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "data" / "sample"
+
+
+def _run(es, tmp_path: Path, input_root: Path, alias: str, mode: str = "incremental", **kw):
+    stage = tmp_path / f"stage-{time.monotonic_ns()}"
+    return pipeline.run(
+        es,
+        input_root=input_root,
+        alias=alias,
+        mode=mode,
+        settings=get_settings(),
+        staging_root=str(stage),
+        **kw,
+    )
+
+
+def _docs(es, alias: str) -> dict[str, dict]:
+    es.indices.refresh(index=alias)
+    resp = es.search(index=alias, size=1000, query={"match_all": {}})
+    return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    dst = tmp_path / "raw"
+    shutil.copytree(SEEDS, dst)
+    return dst
+
+
+def test_second_run_on_same_input_changes_nothing(es, fresh_alias, seeds, tmp_path):
+    first = _run(es, tmp_path, seeds, fresh_alias)
+    docs1 = _docs(es, fresh_alias)
+    second = _run(es, tmp_path, seeds, fresh_alias)
+    docs2 = _docs(es, fresh_alias)
+
+    assert first["counts"]["new"] == 5 and first["counts"]["files_seen"] == 5
+    assert second["counts"] == {
+        "files_seen": 5,
+        "new": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "quarantined": 0,
+        "failed": 0,
+    }
+    assert docs1.keys() == docs2.keys() and len(docs2) == 5
+    # Untouched means untouched: not even re-written with a new run id.
+    assert {d["run_id"] for d in docs2.values()} == {first["run_id"]}
+
+
+def test_changed_file_updates_its_document_in_place(es, fresh_alias, seeds, tmp_path):
+    _run(es, tmp_path, seeds, fresh_alias)
+    before = _docs(es, fresh_alias)
+    target = seeds / "002_e3048dc01d6e26c3.txt"
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\n\nEditor's note: this article was updated.\n",
+        encoding="utf-8",
+    )
+    run = _run(es, tmp_path, seeds, fresh_alias)
+    after = _docs(es, fresh_alias)
+
+    assert run["counts"]["updated"] == 1 and run["counts"]["new"] == 0
+    assert run["counts"]["unchanged"] == 4
+    assert before.keys() == after.keys()
+    changed = [i for i in after if after[i]["content_sha256"] != before[i]["content_sha256"]]
+    assert len(changed) == 1
+    assert after[changed[0]]["source"]["path"] == "002_e3048dc01d6e26c3.txt"
+    assert "updated" in after[changed[0]]["body"]
+    for i in after.keys() - set(changed):
+        assert after[i] == before[i]
+
+
+def test_full_rebuild_never_shows_searchers_a_partial_index(es, fresh_alias, seeds, tmp_path):
+    first = _run(es, tmp_path, seeds, fresh_alias, mode="full")
+    old_index = first["index"]
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            try:
+                counts.append(es.count(index=fresh_alias)["count"])
+            except Exception as e:  # any failed search is a visible gap
+                errors.append(e)
+
+    t = threading.Thread(target=search_loop)
+    t.start()
+    try:
+        second = _run(es, tmp_path, seeds, fresh_alias, mode="full")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+
+    assert second["index"] != old_index
+    assert errors == []
+    assert len(counts) > 10, "the search loop did not overlap the rebuild"
+    assert set(counts) == {5}
+    assert list(es.indices.get_alias(name=fresh_alias)) == [second["index"]]
+
+
+def test_document_breaking_the_mapping_is_quarantined_others_load(es, fresh_alias, tmp_path):
+    """A staged batch whose second document has a wrongly typed field (as after a mapping
+    change): Elasticsearch's reason goes to the quarantine and the run record."""
+    settings = get_settings()
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    stage = str(tmp_path / "stage")
+    ctx = pipeline.start_run(
+        es,
+        input_root=raw,
+        alias=fresh_alias,
+        mode="incremental",
+        staging_root=stage,
+        settings=settings,
+    )
+    assert pipeline.discover(ctx, settings, batch_size=10, es=es) == []
+    good = {
+        "title": "Good",
+        "body": "Fine text.",
+        "language": "en",
+        "date_source": "none",
+        "source": {"path": "good.txt", "sha256": "a" * 64, "format": "txt", "name": "unknown"},
+        "content_sha256": "1",
+        "run_id": ctx.run_id,
+        "pipeline_version": "test",
+    }
+    bad = {
+        **good,
+        "title": "Bad",
+        "language_confidence": "very high",
+        "source": {**good["source"], "path": "bad.txt"},
+        "content_sha256": "2",
+    }
+    staged = staging.join(stage, "staged", "batch-00000.jsonl")
+    staging.write_jsonl(
+        staged,
+        [
+            {"kind": "doc", "id": "good", "doc": good},
+            {"kind": "doc", "id": "bad", "doc": bad},
+        ],
+    )
+    staging.write_json(
+        staged + ".stats.json",
+        {
+            "docs": 2,
+            "quarantined": 0,
+            "models": [],
+            "stage_seconds": {"read": 0.0, "clean": 0.0, "entities": 0.0},
+        },
+    )
+    result = pipeline.load_batch(es, ctx, staged, settings)
+    record = pipeline.finalize(es, ctx, [result], settings)
+
+    assert result["new"] == 1 and result["failed"] == 1
+    [q] = record["quarantine"]
+    assert q["path"] == "bad.txt" and q["stage"] == "load"
+    assert "language_confidence" in q["reason"] or "parse" in q["reason"]
+    assert list(_docs(es, fresh_alias)) == ["good"]
+    es.indices.refresh(index=f"{fresh_alias}-runs")
+    stored = es.get(index=f"{fresh_alias}-runs", id=ctx.run_id)["_source"]
+    assert stored["counts"]["failed"] == 1 and stored["quarantine"][0]["path"] == "bad.txt"
+
+
+def test_bad_files_are_quarantined_with_reasons_and_the_run_completes(
+    es, fresh_alias, seeds, tmp_path
+):
+    (seeds / "empty.txt").write_bytes(b"")
+    (seeds / "binary.html").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (seeds / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
+    run = _run(es, tmp_path, seeds, fresh_alias)
+
+    assert run["counts"]["new"] == 5
+    assert run["counts"]["quarantined"] == 3
+    reasons = {q["path"]: q["reason"] for q in run["quarantine"]}
+    assert set(reasons) == {"empty.txt", "binary.html", "notes.docx"}
+    assert all(reasons.values())
+    assert (seeds / "binary.html").read_bytes() == b"\x00\x01\x02\x03" * 100
+
+
+def test_dry_run_writes_nothing(es, fresh_alias, seeds, tmp_path):
+    run = _run(es, tmp_path, seeds, fresh_alias, dry_run=True)
+    assert run["status"] == "dry_run" and run["would_load"] == 5
+    assert not es.indices.exists(index=f"{fresh_alias}*")
+
+
+def _cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
+
+
+def test_cli_summary_agrees_with_count_and_person_facets(es, fresh_alias):
+    out = _cli("--input", str(SEEDS), "--index", fresh_alias)
+    assert out.returncode == 0, out.stderr
+    run_id = out.stdout.split()[1]
+    es.indices.refresh(index=f"{fresh_alias}*")
+    record = es.get(index=f"{fresh_alias}-runs", id=run_id)["_source"]
+    count = es.count(index=fresh_alias)["count"]
+    persons = es.search(
+        index=fresh_alias,
+        size=0,
+        aggs={"p": {"terms": {"field": "entities.persons", "size": 100}}},
+    )["aggregations"]["p"]["buckets"]
+    by_name = {b["key"]: b["doc_count"] for b in persons}
+
+    assert f"new {count}," in out.stdout and record["counts"]["new"] == count == 5
+    assert by_name["Vladimir Putin"] == by_name["Kim Jong Un"] == 5
+    assert "Putin" not in by_name and "Kim" not in by_name
+    assert f"{fresh_alias}-runs/_doc/{run_id}" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "/nonexistent/folder"], "input folder not found"),
+        (["--input", "data/sample", "--since", "yesterday"], "--since"),
+        (["--input", "data/sample", "--mode", "sometimes"], "invalid choice"),
+    ],
+)
+def test_cli_bad_usage_exits_2_with_one_line(args, message):
+    out = _cli(*args)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_unreachable_elasticsearch_exits_1_with_one_line():
+    env = {**os.environ, "ES_URL": "http://127.0.0.1:9"}
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "run", "--input", str(SEEDS), "--index", "x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert out.returncode == 1
+    assert "unreachable" in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def _es_local(cmd: str) -> None:
+    subprocess.run(
+        [sys.executable, "scripts/es_local.py", cmd],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def test_elasticsearch_stopped_mid_run_then_rerun_completes(es, fresh_alias, tmp_path):
+    if not (ROOT / ".es" / "elasticsearch.pid").exists():
+        pytest.skip("Elasticsearch was not started by scripts/es_local.py; cannot stop it")
+    raw = tmp_path / "raw"
+    for i in range(8):  # 40 articles: long enough to stop the server in the middle
+        shutil.copytree(SEEDS, raw / f"copy{i}")
+    args = ["--input", str(raw), "--index", fresh_alias, "--batch-size", "5"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "run", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not es.indices.exists_alias(name=fresh_alias):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        _es_local("down")
+        out, err = proc.communicate(timeout=600)
+    finally:
+        _es_local("up")
+    assert proc.returncode == 1, (out, err)
+    assert err.strip().startswith("error:") and "Traceback" not in err
+
+    again = _cli(*args)
+    assert again.returncode == 0, again.stderr
+    docs = _docs(es, fresh_alias)
+    assert len(docs) == 40
+    assert sorted(d["source"]["path"] for d in docs.values()) == sorted(
+        str(p.relative_to(raw)) for p in raw.rglob("*.txt")
+    )
+    resp = es.search(index=f"{fresh_alias}-runs", size=10, query={"match_all": {}})
+    assert {h["_source"]["status"] for h in resp["hits"]["hits"]} >= {"success"}
+
+
+def test_run_record_round_trips_as_json(es, fresh_alias, seeds, tmp_path):
+    run = _run(es, tmp_path, seeds, fresh_alias)
+    assert json.loads(json.dumps(run))["run_id"] == run["run_id"]
