@@ -1,0 +1,96 @@
+"""The Elasticsearch document for an article: its id, content hash and fields.
+
+The id comes from the source's identity (URL when known, else publisher + relative path, plus
+the record number inside a JSON file), so a re-run finds the same document; the content hash
+covers everything the pipeline derives, so an unchanged article is skipped and a changed one
+is updated in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from etl import __version__
+from etl.entities import entity_mentions
+from etl.records import Article
+
+PIPELINE_VERSION = __version__
+
+
+def normalize_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no trailing slash: one URL, one id."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def source_key(article: Article) -> str:
+    """The identity a document id is derived from."""
+    src = article.source
+    key = f"url:{normalize_url(src.url)}" if src.url else f"path:{src.name}/{src.path}"
+    if article.record is not None:
+        key += f"#{article.record}"
+    return key
+
+
+def doc_id(article: Article) -> str:
+    """Deterministic Elasticsearch ``_id``."""
+    return hashlib.sha256(source_key(article).encode("utf-8")).hexdigest()[:40]
+
+
+def _fields(article: Article) -> dict[str, Any]:
+    src = article.source
+    ents = article.entities
+    doc: dict[str, Any] = {
+        "title": article.title,
+        "body": article.body,
+        "date_source": article.date_source,
+        "language": article.language,
+        "language_confidence": round(article.language_confidence, 4),
+        "source": {
+            "name": src.name,
+            "path": src.path,
+            "sha256": src.sha256,
+            "format": src.format,
+            "size": src.size,
+        },
+        "entities": {
+            "persons": list(ents.persons) if ents else [],
+            "organizations": list(ents.organizations) if ents else [],
+            "locations": list(ents.locations) if ents else [],
+            "other": list(ents.other) if ents else [],
+        },
+        "entity_mentions": entity_mentions(ents) if ents else [],
+        "entities_model": ents.model if ents else "none",
+    }
+    if article.published_at is not None:
+        doc["published_at"] = article.published_at.isoformat()
+    if src.url:
+        doc["source"]["url"] = src.url
+    return doc
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what the pipeline derived (not of when or by which run it was loaded).
+
+    The file's mtime is left out: touching a file without changing it is no change.
+    """
+    blob = json.dumps(_fields(article), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{PIPELINE_VERSION}\n{blob}".encode()).hexdigest()
+
+
+def to_document(
+    article: Article, *, run_id: str, ingested_at: str, pipeline_version: str = PIPELINE_VERSION
+) -> dict[str, Any]:
+    """The document exactly as the index mapping expects it."""
+    doc = _fields(article)
+    if article.source.modified_at is not None:
+        doc["source"]["modified_at"] = article.source.modified_at.isoformat()
+    doc["content_sha256"] = content_hash(article)
+    doc["ingested_at"] = ingested_at
+    doc["run_id"] = run_id
+    doc["pipeline_version"] = pipeline_version
+    return doc
