@@ -1,0 +1,201 @@
+"""Metadata with its evidence: title, publication date (and where it came from), language,
+publisher. A date is never invented: no evidence, no date (mtime is provenance, not a date).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from etl.records import DateSource
+
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATELINE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}"
+    rf"|(?:{_MONTHS})\.? \d{{1,2}},? \d{{4}}"
+    rf"|\d{{1,2}} (?:{_MONTHS})\.? \d{{4}})\b",
+    re.I,
+)
+_TITLE_SUFFIX = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]{2,60}$")
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A timezone-aware datetime from an ISO string or common written date; None if unsure."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value).strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            from dateutil import parser
+
+            try:
+                dt = parser.parse(text, fuzzy=False)
+            except (ValueError, OverflowError):
+                return None
+    if not 1900 <= dt.year <= 2200:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def date_from_text(text: str) -> datetime | None:
+    """A dateline in the first few hundred characters of the body."""
+    m = _DATELINE.search(text[:300])
+    return parse_date(m.group(1).replace(".", "")) if m else None
+
+
+@dataclass(frozen=True)
+class HtmlMeta:
+    """What a page's markup says about itself."""
+
+    title: str | None = None
+    site_name: str | None = None
+    url: str | None = None
+    published: str | None = None
+    published_source: DateSource = "none"
+    language: str | None = None
+
+
+def html_meta(html: str) -> HtmlMeta:
+    """Title, site name, canonical URL, publication date (meta tags, JSON-LD, <time>)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+
+    def meta(*names: str) -> str | None:
+        for n in names:
+            tag = soup.find("meta", attrs={"property": n}) or soup.find("meta", attrs={"name": n})
+            if tag and tag.get("content"):
+                return str(tag["content"]).strip()
+        return None
+
+    title = meta("og:title", "twitter:title")
+    if not title and soup.title and soup.title.string:
+        title = _TITLE_SUFFIX.sub("", soup.title.string.strip())
+    if not title and (h1 := soup.find("h1")):
+        title = h1.get_text(" ", strip=True)
+    canonical = soup.find("link", rel="canonical")
+    url = (str(canonical["href"]) if canonical and canonical.get("href") else None) or meta(
+        "og:url"
+    )
+    published = meta(
+        "article:published_time",
+        "og:published_time",
+        "datePublished",
+        "pubdate",
+        "publishdate",
+        "dc.date",
+        "DC.date.issued",
+        "date",
+        "sailthru.date",
+        "parsely-pub-date",
+    )
+    source: DateSource = "html_meta" if published else "none"
+    if not published:
+        published = _jsonld_date(soup)
+        source = "jsonld" if published else "none"
+    if not published and (t := soup.find("time", attrs={"datetime": True})):
+        published, source = str(t["datetime"]), "html_meta"
+    lang = soup.html.get("lang") if soup.html else None
+    return HtmlMeta(
+        title=title or None,
+        site_name=meta("og:site_name", "application-name"),
+        url=url,
+        published=published,
+        published_source=source,
+        language=str(lang).split("-")[0].lower() if lang else None,
+    )
+
+
+def _jsonld_date(soup: Any) -> str | None:
+    for tag in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(tag.string or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if item.get("datePublished"):
+                    return str(item["datePublished"])
+                stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+    return None
+
+
+@lru_cache(maxsize=1)
+def _factory() -> Any:
+    from langdetect import DetectorFactory, detector_factory
+
+    DetectorFactory.seed = 0
+    detector_factory.init_factory()
+    return detector_factory._factory
+
+
+def detect_language(text: str, *, min_chars: int, min_confidence: float) -> tuple[str, float]:
+    """ISO 639-1 code and confidence, or ("und", p) for short, mixed or unclear text.
+
+    A fresh seeded detector per call makes the answer independent of call order.
+    """
+    sample = text[:2000]
+    if len(sample.strip()) < min_chars:
+        return "und", 0.0
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _factory().create()
+    detector.seed = 0
+    detector.append(sample)
+    try:
+        best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):
+        return "und", 0.0
+    code = best.lang.split("-")[0]
+    if best.prob < min_confidence:
+        return "und", round(best.prob, 4)
+    return code, round(best.prob, 4)
+
+
+@lru_cache(maxsize=4)
+def _sources(path: str) -> dict[str, dict[str, str]]:
+    p = Path(path)
+    if not p.is_file():
+        return {"folders": {}, "domains": {}}
+    with p.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    return {"folders": data.get("folders") or {}, "domains": data.get("domains") or {}}
+
+
+def source_name(
+    *, hint: str | None, site_name: str | None, url: str | None, rel_path: str, rules_path: str
+) -> str:
+    """Publisher: sidecar/record, og:site_name, configured rules, URL domain, else 'unknown'."""
+    if hint:
+        return hint
+    if site_name:
+        return site_name
+    rules = _sources(rules_path)
+    host = urlsplit(url).hostname if url else None
+    if host:
+        host = host.removeprefix("www.")
+        if host in rules["domains"]:
+            return rules["domains"][host]
+    folder = rel_path.split("/", 1)[0] if "/" in rel_path else None
+    if folder and folder in rules["folders"]:
+        return rules["folders"][folder]
+    return host or "unknown"

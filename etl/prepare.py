@@ -1,0 +1,88 @@
+"""From a RawDoc to an Article: cleaning plus metadata, each value with its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from etl.clean import clean_text, extract_html, load_patterns, normalize_whitespace
+from etl.metadata import (
+    date_from_text,
+    detect_language,
+    html_meta,
+    parse_date,
+    source_name,
+)
+from etl.records import Article, DateSource, Quarantine, RawDoc
+from etl.settings import Settings
+
+
+def prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
+    """Clean a raw document and add its metadata; a document with no text left is quarantined."""
+    try:
+        return _prepare(raw, settings)
+    except Exception as e:  # one bad document must not stop the run
+        return Quarantine(
+            raw.source.path, raw.source.sha256, "clean", f"{type(e).__name__}: {e}", raw.record
+        )
+
+
+def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
+    hints = raw.hints
+    patterns = load_patterns(str(settings.path(settings.clean.boilerplate)))
+    title: str | None = None
+    published: datetime | None = None
+    date_source: DateSource = "none"
+    site_name = url = None
+    if raw.html is not None:
+        meta = html_meta(raw.html)
+        body = extract_html(raw.html)
+        title, site_name, url = meta.title, meta.site_name, meta.url
+        published = parse_date(meta.published)
+        date_source = meta.published_source if published else "none"
+    else:
+        cleaned = clean_text(raw.text or "", patterns)
+        body, title = cleaned.body, cleaned.title
+        published = parse_date(cleaned.header_date)
+        date_source = "header" if published else "none"
+    if published is None and (published := date_from_text(body)) is not None:
+        date_source = "text"
+    # What the scraper handed over (sidecar, manifest, record fields) wins over inference.
+    if hints.get("title"):
+        title = normalize_whitespace(str(hints["title"]))
+    if (hinted := parse_date(hints.get("published_at"))) is not None:
+        published, date_source = hinted, "sidecar"
+    if len(body) < settings.clean.min_body_chars:
+        return Quarantine(
+            raw.source.path,
+            raw.source.sha256,
+            "clean",
+            f"no text left after cleaning ({len(body)} chars)",
+            raw.record,
+        )
+    m = settings.metadata
+    language, confidence = detect_language(
+        f"{title or ''}\n{body}",
+        min_chars=m.language_min_chars,
+        min_confidence=m.language_min_confidence,
+    )
+    if hints.get("language"):
+        language, confidence = str(hints["language"]).split("-")[0].lower(), 1.0
+    url = str(hints["url"]) if hints.get("url") else (raw.source.url or url)
+    name = source_name(
+        hint=str(hints["source"]) if hints.get("source") else None,
+        site_name=site_name,
+        url=url,
+        rel_path=raw.source.path,
+        rules_path=str(settings.path(m.sources)),
+    )
+    return Article(
+        source=replace(raw.source, name=name, url=url),
+        title=title,
+        body=body,
+        published_at=published,
+        date_source=date_source,
+        language=language,
+        language_confidence=confidence,
+        record=raw.record,
+    )
