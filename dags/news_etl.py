@@ -8,11 +8,11 @@ Elasticsearch alias given by **index**, ready for faceted search in Kibana.
 
 | task | does |
 |---|---|
-| `start` | prepares the target: the index behind the alias (`incremental`) or a new generation (`full`) |
-| `discover` | lists new or changed files (optionally only those modified after **since**) in batches |
+| `start` | prepares the target index: the one behind the alias, or a new generation (`full`) |
+| `discover` | lists new or changed files (optionally only those modified since **since**) |
 | `process` | one mapped task per batch: clean, metadata, entities; writes a staged batch |
 | `load` | one mapped task per staged batch: streaming bulk load, rejected documents quarantined |
-| `finalize` | full rebuild: count check and atomic alias swap; then the run record in `<index>-runs` |
+| `finalize` | full: count check, atomic alias swap; then the run record in `<index>-runs` |
 
 **Manual runs**: *Trigger* opens a form for the folder, the alias, the mode (incremental or full
 rebuild), *since*, a dry run (process and report, write nothing) and the batch size.

@@ -40,6 +40,9 @@ def main(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    if not args.debug:
+        # The client logs every retry; the user gets one line at the end instead.
+        logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
     try:
         since = datetime.fromisoformat(args.since) if args.since else None
     except ValueError:

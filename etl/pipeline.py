@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,11 +223,11 @@ def process_batch(ctx: RunContext, batch: str, settings: Settings) -> str:
     def articles() -> Iterator[Article | Quarantine]:
         for rel in paths:
             items = iter(read(root, rel, settings))
-            while (raw := timer.timed("read", lambda it=items: next(it, None))) is not None:
+            while (raw := timer.timed("read", partial(next, items, None))) is not None:
                 if isinstance(raw, Quarantine):
                     yield raw
                 else:
-                    yield timer.timed("clean", lambda raw=raw: prepare(raw, settings))
+                    yield timer.timed("clean", partial(prepare, raw, settings))
 
     def rows() -> Iterator[dict[str, Any]]:
         quarantined: list[Quarantine] = []

@@ -35,7 +35,7 @@ def open_text(location: str, mode: str = "r") -> IO[str]:
     fs, path = _fs(location)
     if "w" in mode or "a" in mode:
         fs.makedirs(fs._parent(path), exist_ok=True)
-    return fs.open(path, mode, encoding="utf-8")  # type: ignore[no-any-return]
+    return fs.open(path, mode, encoding="utf-8")
 
 
 def exists(location: str) -> bool:

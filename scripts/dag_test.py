@@ -37,9 +37,12 @@ def main(argv: list[str]) -> int:
     print(f"running DAG news_etl with {conf} (full log: {log_path.relative_to(ROOT)})", flush=True)
     final = None
     started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as proc,
+    ):
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
@@ -53,8 +56,11 @@ def main(argv: list[str]) -> int:
         rc = proc.wait()
     took = time.monotonic() - started
     if rc != 0 or final != "success":
-        print(f"error: DAG run ended {final or 'without a final state'} (exit {rc}) after "
-              f"{took:.0f}s; see {log_path}", file=sys.stderr)
+        print(
+            f"error: DAG run ended {final or 'without a final state'} (exit {rc}) after "
+            f"{took:.0f}s; see {log_path}",
+            file=sys.stderr,
+        )
         tail = log_path.read_text(encoding="utf-8").splitlines()[-25:]
         print("\n".join(tail), file=sys.stderr)
         return 1
