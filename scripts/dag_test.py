@@ -18,7 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TASK_DONE = re.compile(r"Marking task as (\w+)\.?.*?task_id=(\w+).*?(?:map_index=(-?\d+))?", re.I)
+TASK_START = re.compile(
+    r"\[DAG TEST\] running task <TaskInstance: news_etl\.(\w+) \S+(?: map_index=(\d+))?"
+)
+TASK_STATE = re.compile(r"Task instance state updated.*?new_state=(\w+)")
 RUN_DONE = re.compile(r"dag_id=news_etl.*?state=(\w+)|DagRun Finished:.*?state=(\w+)", re.I)
 
 
@@ -34,8 +37,10 @@ def main(argv: list[str]) -> int:
     log_path = home / "logs" / f"dag-test-{time.strftime('%Y%m%d-%H%M%S')}.log"
     airflow = Path(sys.executable).with_name("airflow")
     cmd = [str(airflow), "dags", "test", "news_etl", "-c", conf]
-    print(f"running DAG news_etl with {conf} (full log: {log_path.relative_to(ROOT)})", flush=True)
+    shown = log_path.relative_to(ROOT) if log_path.is_relative_to(ROOT) else log_path
+    print(f"running DAG news_etl with {conf} (full log: {shown})", flush=True)
     final = None
+    current: str | None = None
     started = time.monotonic()
     with (
         log_path.open("w", encoding="utf-8") as log,
@@ -46,10 +51,11 @@ def main(argv: list[str]) -> int:
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            m = TASK_DONE.search(line)
-            if m:
-                mi = f"[{m.group(3)}]" if m.group(3) not in (None, "-1") else ""
-                print(f"  {m.group(2)}{mi}: {m.group(1).lower()}", flush=True)
+            if m := TASK_START.search(line):
+                current = m.group(1) + (f"[{m.group(2)}]" if m.group(2) else "")
+            elif (m := TASK_STATE.search(line)) and current:
+                print(f"  {current}: {m.group(1).lower()}", flush=True)
+                current = None
             r = RUN_DONE.search(line)
             if r and "state=" in line and ("Finished" in line or "DagRun" in line):
                 final = (r.group(1) or r.group(2) or "").lower()
