@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from etl import cli_run, cli_search
+from etl import cli_clean, cli_run, cli_search
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="News ETL commands.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_run.add_parser(sub)
+    cli_clean.add_parser(sub)
     cli_search.add_parsers(sub)
     return parser
 
