@@ -1,0 +1,135 @@
+"""Document ids, content hashes, and the document against the strict mapping."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from etl.documents import content_hash, doc_id, normalize_url, to_document
+from etl.records import Article, Entities, SourceInfo
+from etl.settings import PROJECT_ROOT
+
+SRC = SourceInfo(
+    path="a/b.txt",
+    sha256="f" * 64,
+    format="txt",
+    size=10,
+    modified_at=datetime(2024, 1, 1, tzinfo=UTC),
+    name="Wire",
+)
+ART = Article(
+    source=SRC,
+    title="T",
+    body="Body text.",
+    published_at=datetime(2023, 9, 13, tzinfo=UTC),
+    date_source="header",
+    language="en",
+    language_confidence=0.99,
+    entities=Entities(
+        persons=("Vladimir Putin",),
+        locations=("Russia",),
+        mentions={"Vladimir Putin": 3, "Russia": 1},
+        model="en_core_web_sm 3.8.0",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Example.ORG/a/b/", "https://example.org/a/b"),
+        ("https://example.org/a#comments", "https://example.org/a"),
+        ("https://example.org/a?id=1", "https://example.org/a?id=1"),
+        (" https://example.org ", "https://example.org"),
+    ],
+)
+def test_normalize_url(url, expected) -> None:
+    assert normalize_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (ART, replace(ART, body="Other body"), True),  # identity, not content
+        (ART, replace(ART, source=replace(SRC, path="a/c.txt")), False),
+        (ART, replace(ART, source=replace(SRC, name="Other")), False),
+        (
+            replace(ART, source=replace(SRC, url="https://x.org/1/")),
+            replace(ART, source=replace(SRC, url="https://X.org/1", path="elsewhere.txt")),
+            True,
+        ),
+        (replace(ART, record=1), replace(ART, record=2), False),
+    ],
+)
+def test_doc_id(a, b, same) -> None:
+    assert (doc_id(a) == doc_id(b)) is same
+    assert len(doc_id(a)) == 40
+
+
+@pytest.mark.parametrize(
+    ("b", "same"),
+    [
+        (replace(ART, body="Changed."), False),
+        (
+            replace(
+                ART,
+                entities=replace(
+                    ART.entities, persons=("Kim Jong Un",), mentions={"Kim Jong Un": 3, "Russia": 1}
+                ),
+            ),
+            False,
+        ),
+        (replace(ART, entities=replace(ART.entities, model="other 1.0")), False),
+        (replace(ART, source=replace(SRC, modified_at=datetime(2025, 1, 1, tzinfo=UTC))), True),
+    ],
+)
+def test_content_hash(b, same) -> None:
+    assert (content_hash(ART) == content_hash(b)) is same
+
+
+def _mapping_paths(props: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for name, spec in props.items():
+        out.add(prefix + name)
+        if "properties" in spec:
+            out |= _mapping_paths(spec["properties"], f"{prefix}{name}.")
+    return out
+
+
+def _doc_paths(doc: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in doc.items():
+        out.add(prefix + k)
+        items = v if isinstance(v, list) else [v]
+        for item in items:
+            if isinstance(item, dict):
+                out |= _doc_paths(item, f"{prefix}{k}.")
+    return out
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        ART,
+        replace(ART, entities=None, published_at=None),
+        replace(ART, source=replace(SRC, url="https://x.org")),
+    ],
+)
+def test_every_document_field_is_in_the_strict_mapping(article) -> None:
+    tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
+    mapped = _mapping_paths(tpl["template"]["mappings"]["properties"])
+    doc = to_document(article, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    assert _doc_paths(doc) - mapped == set()
+
+
+def test_document_fields() -> None:
+    doc = to_document(ART, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    assert doc["entities"]["persons"] == ["Vladimir Putin"]
+    assert doc["entity_mentions"][0] == {"name": "Vladimir Putin", "type": "person", "count": 3}
+    assert doc["published_at"] == "2023-09-13T00:00:00+00:00"
+    assert doc["source"]["modified_at"] == "2024-01-01T00:00:00+00:00"
+    assert doc["entities_model"] == "en_core_web_sm 3.8.0"
+    assert doc["content_sha256"] == content_hash(ART) and doc["run_id"] == "r1"
