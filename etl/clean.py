@@ -11,10 +11,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# extract_html's fallback: below this many characters the precision output may be a fragment.
+_SHORT_CHARS = 1000
+_FALLBACK_RATIO = 0.5
+_WRAP_END = re.compile(r"[.!?…:;\"'”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z“\"‘]")
 
 
@@ -25,6 +30,7 @@ class Patterns:
     headers: tuple[re.Pattern[str], ...]
     lines: tuple[re.Pattern[str], ...]
     cut_from: tuple[re.Pattern[str], ...]
+    tail: tuple[re.Pattern[str], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -36,7 +42,7 @@ def load_patterns(path: str) -> Patterns:
     def comp(key: str) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.I) for p in data.get(key) or ())
 
-    return Patterns(comp("headers"), comp("lines"), comp("cut_from"))
+    return Patterns(comp("headers"), comp("lines"), comp("cut_from"), comp("tail"))
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,27 @@ class CleanText:
 
 
 def normalize_whitespace(text: str) -> str:
-    """One space inside lines, no trailing spaces, paragraphs split by exactly one blank line."""
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = [_SPACES.sub(" ", ln).strip() for ln in block.split("\n")]
-        joined = "\n".join(ln for ln in lines if ln)
-        if joined:
-            paragraphs.append(joined)
+    """One space inside lines, no trailing spaces, paragraphs split by exactly one blank line.
+
+    A single line break is a paragraph break too (scrapers often emit one line per paragraph),
+    unless it sits inside a sentence: a line not ending in punctuation followed by a lowercase
+    start is a hard wrap and is joined back.
+    """
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        current = ""
+        for raw in block.split("\n"):
+            line = _SPACES.sub(" ", raw).strip()
+            if not line:
+                continue
+            if current and _WRAP_END.search(current) is None and line[0].islower():
+                current = f"{current} {line}"
+                continue
+            if current:
+                paragraphs.append(current)
+            current = line
+        if current:
+            paragraphs.append(current)
     return "\n\n".join(paragraphs)
 
 
@@ -83,41 +103,61 @@ def drop_boilerplate(text: str, patterns: Patterns) -> str:
     return "\n".join(kept)
 
 
+def drop_tail(body: str, patterns: Patterns) -> str:
+    """Drop closing paragraphs that are sign-offs or credits (only at the very end)."""
+    paragraphs = body.split("\n\n")
+    while paragraphs and any(p.search(paragraphs[-1]) for p in patterns.tail):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
+
+
 def is_headline(line: str, rest: str) -> bool:
     """A first line that is a headline: short, one sentence, followed by more text.
 
-    Never a paragraph: a line of several sentences or over 16 words is the article's start.
+    Never a paragraph: a line of several sentences, over 20 words, or a long sentence ending
+    in a period (a lead paragraph) is the article's start.
     """
     words = line.split()
     return (
         bool(rest.strip())
-        and 2 <= len(words) <= 16
-        and len(line) <= 160
+        and 2 <= len(words) <= 20
+        and len(line) <= 200
+        and not (line.endswith(".") and len(words) > 16)
         and not _SENTENCE_END.search(line)
-        and not line.endswith((":", ","))
+        and not line.endswith((":", ",", ";"))
+        and not rest.lstrip()[:1].islower()
     )
 
 
 def clean_text(text: str, patterns: Patterns) -> CleanText:
     """Clean scraped plain text: header, boilerplate, whitespace; split off a headline."""
     text, header_date = strip_header(text, patterns)
-    body = normalize_whitespace(drop_boilerplate(text, patterns))
+    body = drop_tail(normalize_whitespace(drop_boilerplate(text, patterns)), patterns)
     first, _, rest = body.partition("\n\n")
     title = None
-    if "\n" not in first and is_headline(first, rest):
+    if is_headline(first, rest):
         title, body = first, rest
     return CleanText(title=title, header_date=header_date, body=body)
 
 
 def extract_html(html: str) -> str:
-    """Main content of a web page as paragraphs of plain text ('' when nothing is found)."""
+    """Main content of a web page as paragraphs of plain text ('' when nothing is found).
+
+    trafilatura with ``favor_precision`` measured best alone (docs/benchmarks.md); when its
+    output is short, a recall-oriented second pass catches pages where precision dropped most
+    of the article (kept if precision kept under half of it). The second pass runs on short
+    outputs only, so throughput stays near a single extraction.
+    """
     import trafilatura
 
-    text = trafilatura.extract(
-        html,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=True,
-        deduplicate=False,
-    )
-    return normalize_whitespace(text or "")
+    common: dict[str, Any] = {
+        "include_comments": False,
+        "include_tables": True,
+        "deduplicate": False,
+    }
+    text = trafilatura.extract(html, favor_precision=True, **common) or ""
+    if len(text) < _SHORT_CHARS:
+        wider = trafilatura.extract(html, favor_recall=True, **common) or ""
+        if len(text) < _FALLBACK_RATIO * len(wider):
+            text = wider
+    return normalize_whitespace(text)
