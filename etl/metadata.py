@@ -27,7 +27,27 @@ _DATELINE = re.compile(
     rf"|\d{{1,2}} (?:{_MONTHS})\.? \d{{4}})\b",
     re.I,
 )
-_TITLE_SUFFIX = re.compile(r"\s+[|\-–—:]\s+[^|\-–—:]{2,60}$")
+# " | Site" always separates a site name; " - Site" only when the tail is short (a name, not
+# half of a headline). Colons are never separators: "Ukraine war: what we know" is one title.
+_PIPE_SUFFIX = re.compile(r"\s+[|·»]\s+[^|·»]{2,60}$")
+_DASH_SUFFIX = re.compile(r"\s+[-–—]\s+(\S+(?:\s+\S+){0,3})$")
+
+
+def strip_site_suffix(title: str, site_name: str | None = None) -> str:
+    """A page title without its trailing site name ("Story | Site", "Story - Site")."""
+    title = title.strip()
+    if site_name:
+        for sep in (" | ", " - ", " – ", " — ", " · ", " :: ", " » "):
+            if title.lower().endswith(f"{sep}{site_name}".lower()):
+                return title[: -len(sep) - len(site_name)].strip()
+    stripped = _PIPE_SUFFIX.sub("", title)
+    if (
+        stripped == title
+        and (m := _DASH_SUFFIX.search(title))
+        and len(title[: m.start()].split()) >= 3
+    ):
+        stripped = title[: m.start()]
+    return stripped.strip() or title
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -83,9 +103,12 @@ def html_meta(html: str) -> HtmlMeta:
                 return str(tag["content"]).strip()
         return None
 
+    site_name = meta("og:site_name", "application-name")
     title = meta("og:title", "twitter:title")
-    if not title and soup.title and soup.title.string:
-        title = _TITLE_SUFFIX.sub("", soup.title.string.strip())
+    if title:
+        title = strip_site_suffix(title, site_name) if site_name else title
+    elif soup.title and soup.title.string:
+        title = strip_site_suffix(soup.title.string, site_name)
     if not title and (h1 := soup.find("h1")):
         title = h1.get_text(" ", strip=True)
     canonical = soup.find("link", rel="canonical")
@@ -104,6 +127,8 @@ def html_meta(html: str) -> HtmlMeta:
         "sailthru.date",
         "parsely-pub-date",
     )
+    if not published and (tag := soup.find(True, attrs={"itemprop": "datePublished"})):
+        published = str(tag.get("content") or tag.get("datetime") or "").strip() or None
     source: DateSource = "html_meta" if published else "none"
     if not published:
         published = _jsonld_date(soup)
@@ -113,7 +138,7 @@ def html_meta(html: str) -> HtmlMeta:
     lang = soup.html.get("lang") if soup.html else None
     return HtmlMeta(
         title=title or None,
-        site_name=meta("og:site_name", "application-name"),
+        site_name=site_name,
         url=url,
         published=published,
         published_source=source,
