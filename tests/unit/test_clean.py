@@ -1,104 +1,170 @@
-"""Text cleaning and headline detection, table-driven."""
+"""Text cleaning and HTML main content: small table-driven cases."""
 
 from __future__ import annotations
 
 import pytest
 
-from etl.clean import clean_text, drop_boilerplate, is_headline, load_patterns, normalize_whitespace
+from etl.clean import Patterns, clean_text, extract_html, load_patterns, normalize_whitespace
 from etl.settings import get_settings
 
 
 @pytest.fixture(scope="module")
-def patterns():
+def patterns() -> Patterns:
     s = get_settings()
     return load_patterns(str(s.path(s.clean.boilerplate)))
 
 
 @pytest.mark.parametrize(
-    ("raw", "title", "date", "body"),
-    [
-        # the seeds' header glued to the headline
-        (
-            " date 2023-09-13 Kim & Putin meet.\n\nBody one. More.",
-            "Kim & Putin meet.",
-            "2023-09-13",
-            "Body one. More.",
-        ),
-        # header glued to a paragraph: a date, no title
-        (
-            " date 2023-09-13 First sentence here. Second one.\n\nNext.",
-            None,
-            "2023-09-13",
-            "First sentence here. Second one.\n\nNext.",
-        ),
-        ("Big headline\n\nBody.", "Big headline", None, "Body."),
-        (
-            "A headline that goes on and on with far too many words to be any real headline at all"
-            "\n\nBody.",
-            None,
-            None,
-            "A headline that goes on and on with far too many words to be any real headline at all"
-            "\n\nBody.",
-        ),
-        ("Only one line, nothing after", None, None, "Only one line, nothing after"),
-        (
-            "Story title\n\nText.\n\nLeave a Reply\nYour email address will not be published. "
-            "Required fields are marked *\nComment *",
-            "Story title",
-            None,
-            "Text.",
-        ),
-        (
-            "Story title\n\nText.\nShare this article\nAdvertisement\nMore text.",
-            "Story title",
-            None,
-            "Text.\nMore text.",
-        ),
-        ("Published: 2024-01-02 Big news today\n\nBody.", "Big news today", "2024-01-02", "Body."),
-    ],
-)
-def test_clean_text(patterns, raw, title, date, body) -> None:
-    c = clean_text(raw, patterns)
-    assert (c.title, c.header_date, c.body) == (title, date, body)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
+    ("raw", "expected"),
     [
         ("a  b\t c", "a b c"),
-        ("p1\n\n\n\np2", "p1\n\np2"),
-        ("  line  \n  next ", "line\nnext"),
-        ("p1\n \t \np2", "p1\n\np2"),
-        ("non\u00a0breaking", "non breaking"),
+        ("one\n\n\n\ntwo", "one\n\ntwo"),
+        ("one  \n \n two ", "one\n\ntwo"),
+        ("First paragraph.\nSecond paragraph.", "First paragraph.\n\nSecond paragraph."),
+        ("a hard wrapped line that\ncontinues here.", "a hard wrapped line that continues here."),
+        ("Subheading\nText follows.", "Subheading\n\nText follows."),
+        ("crlf\r\n\r\nline", "crlf\n\nline"),
+        ("nbsp\u00a0here", "nbsp here"),
         ("", ""),
     ],
 )
-def test_normalize_whitespace(text, expected) -> None:
-    assert normalize_whitespace(text) == expected
+def test_normalize_whitespace(raw: str, expected: str) -> None:
+    assert normalize_whitespace(raw) == expected
+
+
+BODY = (
+    "The first paragraph of the story. It has two sentences, so it is no headline."
+    "\n\nA second paragraph follows."
+)
 
 
 @pytest.mark.parametrize(
-    ("line", "headline"),
+    ("raw", "title", "date", "body_starts"),
     [
-        ("Kim wins big from talks with Putin", True),
         (
-            "Kim, from North Korea, arrives at the Russian spaceport for discussions with Putin.",
-            True,
+            " date 2023-09-13 Short headline here\n\n" + BODY,
+            "Short headline here",
+            "2023-09-13",
+            "The first",
         ),
+        ("date: 2023-09-13\n\n" + BODY, None, "2023-09-13", "The first"),
+        ("Published: September 13, 2023\n\n" + BODY, None, "September 13, 2023", "The first"),
+        ("Headline without a date\n\n" + BODY, "Headline without a date", None, "The first"),
         (
-            "North Korean leader Kim Jong Un and Russian President Vladimir Putin met Wednesday at "
-            "Russia’s new spaceport in the Far East.",
-            False,
+            "Headline ending in a period.\n\n" + BODY,
+            "Headline ending in a period.",
+            None,
+            "The first",
         ),
-        ("It rained. Then it stopped.", False),
-        ("Word", False),
-        ("Updates:", False),
+        (BODY, None, None, "The first"),
+        # two sentences on the first line: a paragraph, not a headline
+        ("It rained. Then it stopped.\n\n" + BODY, None, None, "It rained."),
+        # a long lead sentence ending in a period is a paragraph
+        (
+            "North Korean leader Kim Jong Un and Russian President Vladimir Putin met Wednesday "
+            "at Russia's new spaceport in the Far East.\n" + BODY,
+            None,
+            None,
+            "North Korean",
+        ),
+        ("A line that introduces a list:\n\n" + BODY, None, None, "A line"),
     ],
 )
-def test_is_headline(line, headline) -> None:
-    assert is_headline(line, "more text follows") is headline
+def test_clean_text_header_and_headline(
+    patterns: Patterns, raw: str, title: str | None, date: str | None, body_starts: str
+) -> None:
+    c = clean_text(raw, patterns)
+    assert (c.title, c.header_date) == (title, date)
+    assert c.body.startswith(body_starts)
+    assert "date 2023" not in c.body
 
 
-def test_comment_section_is_cut_to_the_end(patterns) -> None:
-    text = "Story.\nLeave a Reply\nGreat article!\nThanks"
-    assert drop_boilerplate(text, patterns) == "Story."
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "Your email address will not be published. Required fields are marked *",
+        "Required fields are marked *",
+        "Cancel reply",
+        "Post Comment",
+        "Save my name, email, and website in this browser for the next time I comment.",
+        "Share this article",
+        "Share on Facebook",
+        "Subscribe to our newsletter",
+        "This site uses cookies to improve your experience.",
+        "Advertisement",
+        "Skip to content",
+        "Photo: Reuters/Jane Doe",
+        "Getty Images",
+        "Read more: Another story entirely",
+        "Click here to subscribe",
+        "Follow us on Twitter",
+    ],
+)
+def test_boilerplate_lines_dropped(patterns: Patterns, junk: str) -> None:
+    c = clean_text(f"Headline here\n\n{BODY}\n\n{junk}\n\nLast paragraph of the text.", patterns)
+    assert junk not in c.body
+    assert c.body.endswith("Last paragraph of the text.")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "Leave a Reply\n\nYour email address will not be published.\n\nComment *\n\nName *",
+        "I\u2019m Mario Ritter, Jr.",
+        "I'm Jane Doe.",
+        "Reporting by Jane Doe; Editing by John Smith",
+        "3 Comments\n\nGreat article!\n\nI disagree.",
+    ],
+)
+def test_comment_sections_and_signoffs_cut(patterns: Patterns, tail: str) -> None:
+    c = clean_text(f"{BODY}\n\n{tail}", patterns)
+    assert c.body == BODY
+
+
+def test_signoff_only_at_the_end(patterns: Patterns) -> None:
+    text = f"{BODY}\n\nI'm Jane Doe.\n\nThe story goes on."
+    assert "I'm Jane Doe." in clean_text(text, patterns).body
+
+
+def test_user_patterns_extend(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "bp.yml"
+    f.write_text("lines:\n  - '^sponsored content$'\n", encoding="utf-8")
+    c = clean_text(f"{BODY}\n\nSponsored content", load_patterns(str(f)))
+    assert c.body == BODY
+
+
+PAGE = """<html><head><title>Talks end | Example News</title>
+<script>var x = "script junk";</script><style>.a{color:red}</style></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Talks end</h1>
+<p>The leaders of both countries met on Wednesday at a space centre in the far east and
+talked for several hours about weapons, satellites and food aid for the region.</p>
+<p>Officials said the visit would be followed by more meetings later this year, according
+to the state news agency, which published photographs of the two men shaking hands.</p>
+<p>Analysts said the summit showed how isolated both governments had become since the war
+began, and that each side needed something the other could provide quickly.</p>
+</article>
+<div id="comments"><h3>Leave a Reply</h3><p>Great article, thanks!</p></div>
+<footer>Copyright 2023 Example News. All rights reserved.</footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("needle", "present"),
+    [
+        ("met on Wednesday at a space centre", True),
+        ("each side needed something", True),
+        ("script junk", False),
+        ("color:red", False),
+        ("Home", False),
+        ("Leave a Reply", False),
+        ("All rights reserved", False),
+        ("<p>", False),
+    ],
+)
+def test_extract_html(needle: str, present: bool) -> None:
+    assert (needle in extract_html(PAGE)) is present
+
+
+def test_extract_html_paragraphs_and_empty() -> None:
+    assert extract_html(PAGE).count("\n\n") >= 2
+    assert extract_html("<html><body></body></html>") == ""
