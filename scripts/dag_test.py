@@ -42,10 +42,12 @@ def main(argv: list[str]) -> int:
     final = None
     current: str | None = None
     started = time.monotonic()
+    # Task states and the run's end are INFO lines; the log file keeps everything anyway.
+    env = {**os.environ, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
     with (
         log_path.open("w", encoding="utf-8") as log,
         subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         ) as proc,
     ):
         assert proc.stdout is not None
