@@ -33,6 +33,13 @@ START, END = "<!-- bench:extraction -->", "<!-- /bench:extraction -->"
 _TOKEN = re.compile(r"\w+")
 
 Extractor = Callable[[str], str]
+NOTE = (
+    "Ours = trafilatura `favor_precision=True, include_comments=False, include_tables=True`, pl"
+    "us a `favor_recall=True` pass only when that output is under 500 chars, kept when precisio"
+    "n kept under half of it (4/181 pages take the second pass; it rescues 1 page where precisi"
+    "on dropped most of the article). `fast=True` with `favor_precision` and `include_tables=Fa"
+    "lse` both lose F1. Timings vary about ±10% run to run on this 2-core VM."
+)
 
 
 def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
@@ -176,7 +183,7 @@ def table(results: list[dict[str, object]], mb: float, passes: int) -> str:
             f"| {x['name']} | {x['f1']:.3f} ± {x['std']:.3f} | {x['p']:.3f} | {x['r']:.3f} | "
             f"{x['acc']:.3f} | {x['pps']:.0f} | {x['empty']} |"
         )
-    lines.append(END)
+    lines += ["", NOTE, END]
     return "\n".join(lines)
 
 
