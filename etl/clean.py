@@ -17,7 +17,7 @@ import yaml
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # extract_html's fallback: below this many characters the precision output may be a fragment.
-_SHORT_CHARS = 1000
+_SHORT_CHARS = 500
 _FALLBACK_RATIO = 0.5
 _WRAP_END = re.compile(r"[.!?…:;\"'”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]?\s+[A-Z“\"‘]")
