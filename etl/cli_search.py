@@ -24,13 +24,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FACET_TITLES = {
-    "persons": "Persons",
-    "organizations": "Organisations",
-    "locations": "Places",
-    "sources": "Sources",
-    "languages": "Languages",
-}
+FACET_TITLES = s.FACET_TITLES
 
 
 def add_parsers(subparsers: Any) -> None:

@@ -24,6 +24,14 @@ FACETS: dict[str, str] = {
     "sources": "source.name",
     "languages": "language",
 }
+# How people read each facet, for every page and table that shows them.
+FACET_TITLES: dict[str, str] = {
+    "persons": "Persons",
+    "organizations": "Organisations",
+    "locations": "Places",
+    "sources": "Sources",
+    "languages": "Languages",
+}
 # Keyword fields a filter may use; short names are accepted for the facet fields.
 FILTER_FIELDS: tuple[str, ...] = (
     *FACETS.values(),

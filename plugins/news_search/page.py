@@ -14,13 +14,7 @@ from urllib.parse import urlencode
 from etl import search as s
 from news_search import links
 
-FACET_TITLES = {
-    "persons": "Persons",
-    "organizations": "Organisations",
-    "locations": "Places",
-    "sources": "Sources",
-    "languages": "Languages",
-}
+FACET_TITLES = s.FACET_TITLES
 PAGE_SIZE = 20
 
 
