@@ -30,7 +30,8 @@ def looks_binary(data: bytes) -> bool:
 
 
 def _declared(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
+    # Browsers look for the declaration early in the document; 2 KB keeps the scan cheap.
+    m = _META_CHARSET.search(data[:2048])
     if not m:
         return None
     name = m.group(1).decode("ascii", "ignore").lower()
@@ -63,6 +64,11 @@ def decode(data: bytes, *, is_html: bool = False) -> str:
                 continue
     if text is None:
         text = _guess(data)
+    return normalize_text(text)
+
+
+def normalize_text(text: str) -> str:
+    """Repair mojibake, fold newlines to \\n and compose to NFC (for already-decoded strings)."""
     text = _repair(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from etl.encoding import DecodeError, decode
+from etl.encoding import DecodeError, decode, normalize_text
 from etl.records import Format, Quarantine, RawDoc, SourceInfo
 from etl.settings import Settings
 
@@ -79,22 +79,36 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
     stack = [root]
     while stack:
         folder = stack.pop()
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            if folder == root:
+                raise  # a missing or unreadable root is a setup error, not bad input
+            # Yield the folder so that read() quarantines it with the OS error: never silent.
+            yield _ref(root, folder, None)
+            continue
         subdirs = []
         for e in entries:
             if e.name.startswith("."):
                 continue
             if e.is_dir(follow_symlinks=False):
                 subdirs.append(Path(e.path))
-            elif e.is_file() and not is_metadata_file(e.name):
-                st = e.stat()
-                mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
-                if since is not None and mtime < since:
-                    continue
-                rel = Path(e.path).relative_to(root).as_posix()
-                yield FileRef(rel_path=rel, size=st.st_size, modified_at=mtime)
+            elif not is_metadata_file(e.name):
+                # Broken symlinks and other oddities are yielded too; read() says what is wrong.
+                ref = _ref(root, Path(e.path), e)
+                if since is None or ref.modified_at >= since:
+                    yield ref
         stack.extend(reversed(subdirs))
+
+
+def _ref(root: Path, path: Path, entry: os.DirEntry[str] | None) -> FileRef:
+    try:
+        st = entry.stat() if entry is not None else path.stat()
+    except OSError:
+        st = path.lstat()
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+    return FileRef(rel_path=path.relative_to(root).as_posix(), size=st.st_size, modified_at=mtime)
 
 
 def read_all(
@@ -109,26 +123,33 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
     """The documents in one file, or a quarantine record saying why there are none."""
     rel = ref.rel_path if isinstance(ref, FileRef) else ref
     path = root / rel
-    fmt = FORMATS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    fmt = FORMATS.get(suffix)
+    data: bytes | None = None
     try:
         st = path.stat()
-        sha = _sha256(path)
+        if (
+            fmt is not None
+            and suffix != ".jsonl"
+            and 0 < st.st_size <= settings.input.max_file_bytes
+        ):
+            # Read once and hash those very bytes: the hash always matches what was decoded.
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+        else:
+            sha = _sha256(path)
     except OSError as e:
         yield Quarantine(rel, None, "read", f"cannot read file: {e.strerror or e}")
         return
-    if fmt is None or path.suffix.lower() not in settings.input.extensions:
+    if fmt is None or suffix not in settings.input.extensions:
         yield Quarantine(rel, sha, "read", f"unsupported file type {path.suffix or '(none)'!r}")
         return
     if st.st_size == 0:
         yield Quarantine(rel, sha, "read", "empty file")
         return
     if st.st_size > settings.input.max_file_bytes:
-        yield Quarantine(
-            rel,
-            sha,
-            "read",
-            f"file too large ({st.st_size} bytes > {settings.input.max_file_bytes})",
-        )
+        limit = settings.input.max_file_bytes
+        yield Quarantine(rel, sha, "read", f"file too large ({st.st_size} bytes > {limit})")
         return
     source = SourceInfo(
         path=rel,
@@ -138,24 +159,25 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
         modified_at=datetime.fromtimestamp(st.st_mtime, tz=UTC),
     )
     hints = sidecar_hints(path, root)
-    if path.suffix.lower() == ".jsonl":
+    if data is None:
         yield from _read_jsonl(path, source, hints)
     elif fmt == "json":
-        yield from _read_json(path, source, hints)
+        yield from _read_json(data, source, hints)
     else:
         try:
-            text = decode(path.read_bytes(), is_html=fmt == "html")
+            text = decode(data, is_html=fmt == "html")
         except DecodeError as e:
             yield Quarantine(rel, sha, "read", str(e))
             return
-        except OSError as e:
-            yield Quarantine(rel, sha, "read", f"cannot read file: {e.strerror or e}")
+        if not text.strip():
+            yield Quarantine(rel, sha, "read", "empty file (only whitespace)")
             return
         doc = RawDoc(source=_with_hints(source, hints), hints=hints)
         yield replace(doc, html=text) if fmt == "html" else replace(doc, text=text)
 
 
 def _sha256(path: Path) -> str:
+    """Hash a file in blocks, so size never matters."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -178,11 +200,19 @@ def _record(
         return Quarantine(source.path, source.sha256, "read", "record is not a JSON object", n)
     hints = {HINT_KEYS[k]: v for k, v in obj.items() if k in HINT_KEYS and v not in (None, "")}
     hints.update(file_hints)  # the sidecar/manifest wins over the record
-    text = next((obj[k] for k in TEXT_KEYS if isinstance(obj.get(k), str) and obj[k].strip()), None)
-    html = next((obj[k] for k in HTML_KEYS if isinstance(obj.get(k), str) and obj[k].strip()), None)
+    text, html = _first_str(obj, TEXT_KEYS), _first_str(obj, HTML_KEYS)
     if text is None and html is None:
         return Quarantine(source.path, source.sha256, "read", "record has no text or html", n)
     return RawDoc(source=_with_hints(source, hints), text=text, html=html, record=n, hints=hints)
+
+
+def _first_str(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    # JSON \\u escapes bypass decode(), so strings are normalised again here.
+    for k in keys:
+        v = obj.get(k)
+        if isinstance(v, str) and v.strip():
+            return normalize_text(v)
+    return None
 
 
 def _read_jsonl(
@@ -201,10 +231,10 @@ def _read_jsonl(
 
 
 def _read_json(
-    path: Path, source: SourceInfo, hints: dict[str, Any]
+    raw: bytes, source: SourceInfo, hints: dict[str, Any]
 ) -> Iterator[RawDoc | Quarantine]:
     try:
-        data = json.loads(decode(path.read_bytes()))
+        data = json.loads(decode(raw))
     except (DecodeError, ValueError) as e:
         yield Quarantine(source.path, source.sha256, "read", f"invalid JSON: {e}")
         return
@@ -216,18 +246,20 @@ def _read_json(
 
 
 def sidecar_hints(path: Path, root: Path) -> dict[str, Any]:
-    """Fields for one file from its folder's manifest and its own sidecar (the sidecar wins)."""
+    """Fields for one file from its folder's manifest and its own sidecar (the sidecar wins).
+
+    A broken sidecar or manifest does not stop the document: ``_sidecar_error`` says why.
+    """
     hints: dict[str, Any] = {}
-    manifest = _manifest(str(path.parent))
-    for key in (path.name, path.relative_to(root).as_posix()):
-        if key in manifest:
-            hints.update(manifest[key])
+    entries, error = _manifest(path.parent)
+    if error:
+        hints["_sidecar_error"] = error
+    hints.update(entries.get(path.name, {}))
     for sidecar in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json")):
         if sidecar.is_file():
             try:
-                obj = json.loads(decode(sidecar.read_bytes()))
-                hints.update(_fold(obj))
-            except (DecodeError, ValueError) as e:
+                hints.update(_fold(json.loads(decode(sidecar.read_bytes()))))
+            except (DecodeError, ValueError, OSError) as e:
                 hints["_sidecar_error"] = f"{sidecar.name}: {e}"
             break
     return hints
@@ -239,24 +271,47 @@ def _fold(obj: Any) -> dict[str, Any]:
     return {HINT_KEYS[k]: v for k, v in obj.items() if k in HINT_KEYS and v not in (None, "")}
 
 
+Manifest = tuple[dict[str, dict[str, Any]], str | None]
+
+
+def _manifest(folder: Path) -> Manifest:
+    """A folder's manifests (name -> fields), parsed once while they stay unchanged."""
+    stamps = []
+    for name in ("manifest.csv", "manifest.jsonl"):
+        try:
+            st = (folder / name).stat()
+            stamps.append((name, st.st_mtime_ns, st.st_size))
+        except OSError:
+            continue
+    if not stamps:
+        return {}, None
+    # Keyed on the files' mtime and size so a long-lived worker never serves a stale manifest.
+    return _parse_manifests(str(folder), tuple(stamps))
+
+
 @lru_cache(maxsize=64)
-def _manifest(folder: str) -> dict[str, dict[str, Any]]:
-    """A folder's manifest, parsed once per process (keyed by file name or relative path)."""
+def _parse_manifests(folder: str, stamps: tuple[tuple[str, int, int], ...]) -> Manifest:
     entries: dict[str, dict[str, Any]] = {}
-    jl, cs = Path(folder, "manifest.jsonl"), Path(folder, "manifest.csv")
-    rows: list[dict[str, Any]] = []
-    try:
-        if jl.is_file():
-            with jl.open(encoding="utf-8") as f:
-                rows = [json.loads(line) for line in f if line.strip()]
-        elif cs.is_file():
-            with cs.open(encoding="utf-8", newline="") as f:
-                rows = list(csv.DictReader(f))
-    except (OSError, ValueError):
-        return {}
-    for row in rows:
-        if isinstance(row, dict):
-            key = row.get("path") or row.get("file")
-            if key:
-                entries[str(key)] = _fold(row)
-    return entries
+    errors: list[str] = []
+    for name, _, _ in stamps:  # csv first, so manifest.jsonl wins when both exist
+        try:
+            # utf-8-sig: spreadsheets often save CSV with a BOM.
+            with open(Path(folder, name), encoding="utf-8-sig", newline="") as f:
+                rows: list[Any] = (
+                    list(csv.DictReader(f))
+                    if name.endswith(".csv")
+                    else [json.loads(line) for line in f if line.strip()]
+                )
+        except (OSError, ValueError, csv.Error) as e:
+            errors.append(f"{name}: {e}")
+            continue
+        for row in rows:
+            key = row.get("path") or row.get("file") if isinstance(row, dict) else None
+            if not key:
+                errors.append(f"{name}: row without path/file")
+                continue
+            # Keys are relative to the manifest's folder; tolerate "./a.html".
+            entries.setdefault(PurePosixPath(str(key)).as_posix().removeprefix("./"), {}).update(
+                _fold(row)
+            )
+    return entries, "; ".join(errors) or None
