@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from etl.encoding import DecodeError, decode, looks_binary
+from etl.encoding import DecodeError, decode, looks_binary, normalize_text
 
 CASES = [
     # (bytes, is_html, expected text)
@@ -20,11 +20,24 @@ CASES = [
     ("CafÃ© â€œhiâ€\x9d".encode(), False, "Café “hi”"),  # UTF-8 read as cp1252, saved again
     ("e\u0301t\u0301e\u0301".encode(), False, "\u00e9t\u0301\u00e9"),  # NFC composes what it can
     (b"line one\r\nline two\rthree", False, "line one\nline two\nthree"),
+    (codecs.BOM_UTF8 + b"a\r\nb", False, "a\nb"),
+    (codecs.BOM_UTF16_LE + "a\r\nb".encode("utf-16-le"), False, "a\nb"),
+    # sound text that only looks unusual is left exactly as it is
+    ("São Paulo — “Ça va?” 5 € · naïve".encode(), False, "São Paulo — “Ça va?” 5 € · naïve"),
+    ("Zürich ÂGE ÃO".encode(), False, "Zürich ÂGE ÃO"),
+    ("東京 🙂 Москва".encode(), False, "東京 🙂 Москва"),
     (
         b'<html><head><meta charset="windows-1252"></head><body>caf\xe9 \x93x\x94</body></html>',
         True,
         '<html><head><meta charset="windows-1252"></head><body>café “x”</body></html>',
     ),
+    (
+        b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><p>d\xe9j\xe0',
+        True,
+        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><p>déjà',
+    ),
+    # a declared charset that is wrong for the bytes falls back to UTF-8
+    ('<meta charset="us-ascii"><p>café'.encode(), True, '<meta charset="us-ascii"><p>café'),
 ]
 
 
@@ -47,6 +60,28 @@ def test_looks_binary(data: bytes, binary: bool) -> None:
     assert looks_binary(data) is binary
 
 
-def test_binary_raises_a_reason() -> None:
-    with pytest.raises(DecodeError, match="binary"):
-        decode(b"\x00\x00\x00\x00abc")
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x00\x00\x00\x00abc", "binary"),
+        (b"\x01\x02\x03\x04\x05\x06 ab", "binary"),
+        (codecs.BOM_UTF8 + b"ok \xff\xfe bad", "undecodable bytes after a utf-8-sig BOM"),
+        (codecs.BOM_UTF16_LE + b"a\x00b", "undecodable bytes after a utf-16 BOM"),
+    ],
+)
+def test_bad_bytes_raise_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(DecodeError, match=reason):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CafÃ©", "Café"),
+        ("e\u0301", "\u00e9"),
+        ("a\r\nb", "a\nb"),
+        ("plain", "plain"),
+    ],
+)
+def test_normalize_text(text: str, expected: str) -> None:
+    assert normalize_text(text) == expected

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from types import GeneratorType
+from typing import Any
 
 import pytest
 
+from etl import readers
 from etl.readers import FileRef, discover, read, read_all
 from etl.records import Quarantine, RawDoc
 from etl.settings import PROJECT_ROOT, Settings, get_settings
 
 SEEDS = PROJECT_ROOT / "data" / "sample"
+Item = RawDoc | Quarantine
 
 
 @pytest.fixture
@@ -28,96 +33,235 @@ def _write(root: Path, rel: str, data: bytes | str) -> Path:
     return p
 
 
-def _only(items: list) -> RawDoc | Quarantine:
+def _only(items: list[Item]) -> Item:
     assert len(items) == 1, items
     return items[0]
 
 
+def _doc(root: Path, rel: str, settings: Settings) -> RawDoc:
+    doc = _only(list(read(root, rel, settings)))
+    assert isinstance(doc, RawDoc), doc
+    return doc
+
+
+def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
 def test_seeds_read_as_five_text_documents(settings: Settings) -> None:
-    docs = list(read_all(SEEDS, settings))
+    docs = [d for d in read_all(SEEDS, settings) if isinstance(d, RawDoc)]
+    assert len(docs) == 5 == len(list(read_all(SEEDS, settings)))
     assert [d.source.path for d in docs] == sorted(p.name for p in SEEDS.glob("*.txt"))
-    assert all(isinstance(d, RawDoc) and d.source.format == "txt" and d.text for d in docs)
-    assert all(len(d.source.sha256) == 64 for d in docs)
+    for d in docs:
+        assert isinstance(d, RawDoc) and d.source.format == "txt" and d.text
+        assert len(d.source.sha256) == 64 and d.source.name == "unknown"
 
 
 @pytest.mark.parametrize(
-    ("rel", "content", "field", "fmt"),
+    ("rel", "data", "field", "fmt", "expected"),
     [
-        ("a.txt", "Plain text body.", "text", "txt"),
-        ("b.html", "<html><body><p>Hello</p></body></html>", "html", "html"),
-        ("c.htm", "<p>Hi</p>", "html", "html"),
-        ("d.json", json.dumps({"title": "T", "text": "Body"}), "text", "json"),
-        ("e.json", json.dumps({"html": "<p>x</p>", "url": "https://x.org/a"}), "html", "json"),
+        ("a.txt", "Plain text body.", "text", "txt", "Plain text body."),
+        ("b.html", "<html><body><p>Hello</p></body></html>", "html", "html", "<p>Hello</p>"),
+        ("c.htm", "<p>Hi</p>", "html", "html", "<p>Hi</p>"),
+        ("d.json", json.dumps({"title": "T", "text": "Body"}), "text", "json", "Body"),
+        ("e.json", json.dumps({"html": "<p>x</p>"}), "html", "json", "<p>x</p>"),
+        ("f.json", json.dumps({"body": "B"}), "text", "json", "B"),
+        ("g.JSON", json.dumps({"content": "C"}), "text", "json", "C"),
+        ("h.txt", codecs.BOM_UTF16_BE + "Grüße".encode("utf-16-be"), "text", "txt", "Grüße"),
+        ("i.txt", "“Smart” 5 €".encode("cp1252"), "text", "txt", "“Smart” 5 €"),
+        ("j.txt", "CafÃ© e\u0301\r\n".encode(), "text", "txt", "Café \u00e9\n"),
+        (
+            "k.html",
+            b'<meta charset="windows-1252"><p>caf\xe9</p>',
+            "html",
+            "html",
+            "<p>café</p>",
+        ),
+        # JSON \u escapes bypass byte decoding; the text is still repaired and composed
+        ("l.json", '{"text": "Caf\\u00c3\\u00a9 e\\u0301"}', "text", "json", "Café \u00e9"),
     ],
 )
-def test_one_document_per_file(tmp_path, settings, rel, content, field, fmt) -> None:
-    _write(tmp_path, rel, content)
-    doc = _only(list(read(tmp_path, rel, settings)))
-    assert isinstance(doc, RawDoc)
-    assert getattr(doc, field) and doc.source.format == fmt and doc.source.path == rel
+def test_one_document_per_file(
+    tmp_path: Path,
+    settings: Settings,
+    rel: str,
+    data: bytes | str,
+    field: str,
+    fmt: str,
+    expected: str,
+) -> None:
+    _write(tmp_path, rel, data)
+    before = _snapshot(tmp_path)
+    doc = _doc(tmp_path, rel, settings)
+    assert expected in getattr(doc, field)
+    assert doc.source.format == fmt and doc.source.path == rel
+    assert doc.source.size == (tmp_path / rel).stat().st_size
+    assert doc.source.modified_at is not None and doc.source.modified_at.tzinfo is not None
+    assert _snapshot(tmp_path) == before  # raw files never touched
+
+
+def test_sha256_is_of_the_raw_bytes(tmp_path: Path, settings: Settings) -> None:
+    import hashlib
+
+    data = codecs.BOM_UTF8 + b"x\r\n"
+    _write(tmp_path, "a.txt", data)
+    assert _doc(tmp_path, "a.txt", settings).source.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("record", "hints"),
+    [
+        (
+            {"url": "u", "title": "t", "published_at": "2024", "source": "s", "language": "en"},
+            {"url": "u", "title": "t", "published_at": "2024", "source": "s", "language": "en"},
+        ),
+        ({"date": "d"}, {"published_at": "d"}),
+        ({"published": "d"}, {"published_at": "d"}),
+        ({"pubDate": "d"}, {"published_at": "d"}),
+        ({"site": "S"}, {"source": "S"}),
+        ({"publisher": "P"}, {"source": "P"}),
+        ({"lang": "de"}, {"language": "de"}),
+        ({"title": "", "url": None, "other": "x"}, {}),
+    ],
+)
+def test_record_fields_become_normalised_hints(
+    tmp_path: Path, settings: Settings, record: dict[str, Any], hints: dict[str, Any]
+) -> None:
+    _write(tmp_path, "r.json", json.dumps({**record, "text": "Body"}))
+    doc = _doc(tmp_path, "r.json", settings)
+    assert doc.hints == hints
+    assert doc.source.name == hints.get("source", "unknown")
+    assert doc.source.url == hints.get("url")
+
+
+def test_json_list_gives_one_document_per_record(tmp_path: Path, settings: Settings) -> None:
+    _write(tmp_path, "l.json", json.dumps([{"text": "a"}, {"title": "none"}, {"html": "<p>c"}]))
+    items = list(read(tmp_path, "l.json", settings))
+    assert [(type(i).__name__, i.record) for i in items] == [
+        ("RawDoc", 1),
+        ("Quarantine", 2),
+        ("RawDoc", 3),
+    ]
+    assert isinstance(items[1], Quarantine) and items[1].reason == "record has no text or html"
 
 
 @pytest.mark.parametrize(
     ("rel", "data", "reason"),
     [
         ("empty.txt", b"", "empty file"),
+        ("blank.txt", b" \n\t\r\n", "empty file (only whitespace)"),
         ("bin.txt", b"\x00\x01\x02" * 50, "binary"),
+        ("img.html", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("bom.txt", codecs.BOM_UTF8 + b"ok \xff bad", "undecodable bytes"),
         ("notes.docx", b"PK\x03\x04", "unsupported file type '.docx'"),
         ("noext", b"text", "unsupported file type '(none)'"),
+        ("empty.pdf", b"", "unsupported file type '.pdf'"),
         ("bad.json", b"{not json", "invalid JSON"),
         ("list.json", b'[{"title": "no body"}]', "record has no text or html"),
+        ("scalar.json", b"42", "record is not a JSON object"),
     ],
 )
-def test_bad_input_is_quarantined_with_a_reason(tmp_path, settings, rel, data, reason) -> None:
+def test_bad_input_is_quarantined_with_a_reason(
+    tmp_path: Path, settings: Settings, rel: str, data: bytes, reason: str
+) -> None:
     path = _write(tmp_path, rel, data)
-    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    before = _snapshot(tmp_path)
     q = _only(list(read(tmp_path, rel, settings)))
-    assert isinstance(q, Quarantine) and q.stage == "read"
+    assert isinstance(q, Quarantine) and q.stage == "read" and q.path == rel
     assert reason in q.reason
-    assert (path.read_bytes(), path.stat().st_mtime_ns) == before  # raw files never touched
+    assert q.sha256 is not None and len(q.sha256) == 64
+    assert path.exists() and _snapshot(tmp_path) == before  # raw files never touched
 
 
-def test_file_over_the_size_limit_is_not_read(tmp_path, settings) -> None:
+def test_file_over_the_size_limit_is_not_read(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     small = settings.model_copy(
         update={"input": settings.input.model_copy(update={"max_file_bytes": 10})}
     )
     _write(tmp_path, "big.txt", "x" * 11)
-    q = _only(list(read(tmp_path, "big.txt", small)))
-    assert isinstance(q, Quarantine) and "too large" in q.reason
+    _write(tmp_path, "big.jsonl", '{"text": "long enough"}\n')
+
+    def no_read(self: Path) -> bytes:
+        raise AssertionError("an oversized file must not be read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    for rel in ("big.txt", "big.jsonl"):
+        q = _only(list(read(tmp_path, rel, small)))
+        assert isinstance(q, Quarantine) and "file too large" in q.reason and q.sha256
 
 
-def test_unreadable_file_is_quarantined_not_fatal(tmp_path, settings) -> None:
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(13, "Permission denied"), "cannot read file: Permission denied"),
+        (OSError(5, "Input/output error"), "cannot read file: Input/output error"),
+    ],
+)
+def test_unreadable_file_is_quarantined_not_fatal(
+    tmp_path: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    error: OSError,
+    reason: str,
+) -> None:
+    # Tests may run as root, where chmod 000 does not stop reads: simulate the OS error.
+    _write(tmp_path, "locked.txt", "secret")
+
+    def fail(self: Path) -> bytes:
+        raise error
+
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    q = _only(list(read(tmp_path, "locked.txt", settings)))
+    assert isinstance(q, Quarantine) and q.reason == reason and q.sha256 is None
+
+
+def test_missing_file_is_quarantined(tmp_path: Path, settings: Settings) -> None:
     q = _only(list(read(tmp_path, "gone.txt", settings)))
-    assert isinstance(q, Quarantine) and "cannot read" in q.reason
+    assert isinstance(q, Quarantine) and "cannot read file" in q.reason
 
 
-def test_jsonl_bad_line_quarantined_others_read(tmp_path, settings) -> None:
+def test_jsonl_three_records_and_one_bad_line(tmp_path: Path, settings: Settings) -> None:
     lines = [
         json.dumps({"url": "https://n.org/1", "title": "One", "text": "First body"}),
         "{broken",
         "",
         json.dumps({"link": "https://n.org/2", "content": "Second body", "lang": "de"}),
-        json.dumps(["not", "an", "object"]),
+        json.dumps({"html": "<p>Third</p>", "site": "N"}),
     ]
-    _write(tmp_path, "feed.jsonl", "\n".join(lines))
+    _write(tmp_path, "feed.jsonl", "\r\n".join(lines))
     items = list(read(tmp_path, "feed.jsonl", settings))
     kinds = [(type(i).__name__, i.record) for i in items]
-    assert kinds == [("RawDoc", 1), ("Quarantine", 2), ("RawDoc", 4), ("Quarantine", 5)]
+    assert kinds == [("RawDoc", 1), ("Quarantine", 2), ("RawDoc", 4), ("RawDoc", 5)]
+    assert isinstance(items[1], Quarantine) and "invalid JSON line" in items[1].reason
     second = items[2]
-    assert isinstance(second, RawDoc)
+    assert isinstance(second, RawDoc) and second.text == "Second body"
     assert second.hints == {"url": "https://n.org/2", "language": "de"}
-    assert second.source.url == "https://n.org/2"
+    assert second.source.url == "https://n.org/2" and second.source.format == "json"
 
 
-def test_jsonl_is_read_lazily(tmp_path, settings) -> None:
+def test_jsonl_is_read_lazily(tmp_path: Path, settings: Settings) -> None:
     rows = (json.dumps({"text": f"body {i}"}) for i in range(50_000))
-    _write(tmp_path, "big.jsonl", "\n".join(rows))
+    path = _write(tmp_path, "big.jsonl", "\n".join(rows))
     it = read(tmp_path, "big.jsonl", settings)
-    first = next(iter(it))
-    assert isinstance(first, RawDoc) and first.text == "body 0"
+    assert isinstance(it, GeneratorType)  # lazy: nothing is read before the first next()
+    first = next(it)
+    assert isinstance(first, RawDoc) and first.text == "body 0" and first.record == 1
+    # The open file behind the generator has been read only a little way in.
+    inner = it.gi_yieldfrom
+    assert isinstance(inner, GeneratorType)
+    assert inner.gi_frame is not None
+    f = inner.gi_frame.f_locals["f"]
+    assert f.tell() < path.stat().st_size // 10
+    it.close()
+    assert f.closed
 
 
-def test_sidecar_overrides_record_and_manifest(tmp_path, settings) -> None:
+def test_sidecar_overrides_record_and_manifest(tmp_path: Path, settings: Settings) -> None:
     _write(tmp_path, "site/a.html", "<p>x</p>")
     _write(tmp_path, "site/a.html.meta.json", json.dumps({"source": "Sidecar News"}))
     _write(
@@ -125,43 +269,144 @@ def test_sidecar_overrides_record_and_manifest(tmp_path, settings) -> None:
         "site/manifest.jsonl",
         json.dumps({"path": "a.html", "source": "Manifest", "url": "https://m.org/a"}),
     )
-    doc = _only(list(read(tmp_path, "site/a.html", settings)))
-    assert isinstance(doc, RawDoc)
-    assert doc.hints["source"] == "Sidecar News" and doc.hints["url"] == "https://m.org/a"
-    assert doc.source.name == "Sidecar News"
+    doc = _doc(tmp_path, "site/a.html", settings)
+    assert doc.hints == {"source": "Sidecar News", "url": "https://m.org/a"}
+    assert doc.source.name == "Sidecar News" and doc.source.url == "https://m.org/a"
 
 
-def test_csv_manifest(tmp_path, settings) -> None:
-    _write(tmp_path, "b.txt", "Some text here.")
-    _write(tmp_path, "manifest.csv", "file,published_at,source\nb.txt,2024-05-01,Wire\n")
-    doc = _only(list(read(tmp_path, "b.txt", settings)))
-    assert doc.hints == {"published_at": "2024-05-01", "source": "Wire"}
+@pytest.mark.parametrize(
+    ("files", "hints"),
+    [
+        ({"a.meta.json": '{"title": "Short sidecar name"}'}, {"title": "Short sidecar name"}),
+        ({"a.json.meta.json": '{"date": "2024-01-02"}'}, {"published_at": "2024-01-02"}),
+        (
+            {"manifest.jsonl": '{"file": "./a.json", "publisher": "Wire", "lang": "fr"}\n'},
+            {"source": "Wire", "language": "fr"},
+        ),
+        (
+            {"manifest.csv": "path,title,pubDate\na.json,From CSV,2024-03-04\nother,x,y\n"},
+            {"title": "From CSV", "published_at": "2024-03-04"},
+        ),
+        (
+            {"manifest.csv": "\ufefffile,site\na.json,BOM CSV\n"},
+            {"source": "BOM CSV"},
+        ),
+    ],
+)
+def test_sidecars_and_manifests_override_record_fields(
+    tmp_path: Path, settings: Settings, files: dict[str, str], hints: dict[str, Any]
+) -> None:
+    record = {"text": "Body", "title": "Record title", "date": "1999", "site": "R", "lang": "en"}
+    _write(tmp_path, "a.json", json.dumps(record))
+    for name, content in files.items():
+        _write(tmp_path, name, content)
+    doc = _doc(tmp_path, "a.json", settings)
+    base = {"title": "Record title", "published_at": "1999", "source": "R", "language": "en"}
+    assert doc.hints == {**base, **hints}
+    assert doc.source.name == doc.hints["source"]
 
 
-def test_broken_sidecar_is_visible_not_fatal(tmp_path, settings) -> None:
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        ({"c.txt.meta.json": "{nope"}, "c.txt.meta.json"),
+        ({"c.meta.json": "[1, 2]"}, "not a JSON object"),
+        ({"manifest.jsonl": '{"path": "c.txt"}\n{broken\n'}, "manifest.jsonl"),
+        ({"manifest.csv": "title\nno key column\n"}, "row without path/file"),
+    ],
+)
+def test_broken_sidecar_or_manifest_is_visible_not_fatal(
+    tmp_path: Path, settings: Settings, files: dict[str, str], error: str
+) -> None:
     _write(tmp_path, "c.txt", "Some text.")
-    _write(tmp_path, "c.txt.meta.json", "{nope")
-    doc = _only(list(read(tmp_path, "c.txt", settings)))
-    assert isinstance(doc, RawDoc) and "_sidecar_error" in doc.hints
+    for name, content in files.items():
+        _write(tmp_path, name, content)
+    doc = _doc(tmp_path, "c.txt", settings)
+    assert doc.text == "Some text." and error in doc.hints["_sidecar_error"]
 
 
-def test_discover_is_sorted_skips_metadata_and_hidden_and_filters_since(tmp_path, settings):
-    for rel in [
+def test_manifest_parsed_once_per_folder_and_never_stale(
+    tmp_path: Path, settings: Settings
+) -> None:
+    for i in range(5):
+        _write(tmp_path, f"m/{i}.txt", f"text {i}")
+    manifest = _write(tmp_path, "m/manifest.csv", "file,source\n0.txt,Old\n")
+    readers._parse_manifests.cache_clear()
+    assert all(isinstance(d, RawDoc) for d in read_all(tmp_path, settings))
+    info = readers._parse_manifests.cache_info()
+    assert (info.misses, info.hits) == (1, 4)
+    manifest.write_text("file,source\n0.txt,Newer wire\n")
+    os.utime(manifest, ns=(0, manifest.stat().st_mtime_ns + 1_000_000_000))
+    assert _doc(tmp_path, "m/0.txt", settings).source.name == "Newer wire"
+
+
+def test_discover_order_skips_and_since(tmp_path: Path, settings: Settings) -> None:
+    names = [
         "b/2.txt",
         "a.txt",
         "b/1.html",
         ".hidden.txt",
+        ".git/x.txt",
         "a.txt.meta.json",
         "manifest.jsonl",
+        "b/manifest.csv",
         "c.docx",
-    ]:
+        "B.txt",
+    ]
+    for rel in names:
         _write(tmp_path, rel, "x")
     old = tmp_path / "b" / "1.html"
     os.utime(old, (1_600_000_000, 1_600_000_000))
     refs = list(discover(tmp_path, settings))
     # a folder's files in name order, then its subfolders in name order
-    assert [r.rel_path for r in refs] == ["a.txt", "c.docx", "b/1.html", "b/2.txt"]
-    assert all(isinstance(r, FileRef) and r.modified_at.tzinfo for r in refs)
-    recent = list(discover(tmp_path, settings, since=datetime(2021, 1, 1)))
-    assert "b/1.html" not in [r.rel_path for r in recent]
-    assert recent[0].modified_at > datetime(2021, 1, 1, tzinfo=UTC)
+    expected = ["B.txt", "a.txt", "c.docx", "b/1.html", "b/2.txt"]
+    assert [r.rel_path for r in refs] == expected
+    assert list(discover(tmp_path, settings)) == refs  # deterministic
+    assert all(isinstance(r, FileRef) and r.modified_at.tzinfo is UTC for r in refs)
+    assert next(r for r in refs if r.rel_path == "b/1.html").modified_at == datetime.fromtimestamp(
+        1_600_000_000, tz=UTC
+    )
+    for since in (datetime(2021, 1, 1), datetime(2021, 1, 1, tzinfo=UTC)):  # naive means UTC
+        recent = [r.rel_path for r in discover(tmp_path, settings, since=since)]
+        assert recent == [p for p in expected if p != "b/1.html"]
+    # the unsupported file is yielded, and reading it says why
+    items = list(read_all(tmp_path, settings))
+    assert [i.reason for i in items if isinstance(i, Quarantine)] == [
+        "unsupported file type '.docx'"
+    ]
+
+
+def test_discover_is_lazy(tmp_path: Path, settings: Settings) -> None:
+    for i in range(3):
+        _write(tmp_path, f"{i}.txt", "x")
+    it = discover(tmp_path, settings)
+    assert next(it).rel_path == "0.txt"
+
+
+def test_broken_link_and_unreadable_folder_are_quarantined(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path, "ok.txt", "fine")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(readers.os, "scandir", scandir)
+    assert [r.rel_path for r in discover(tmp_path, settings)] == [
+        "dangling.txt",
+        "ok.txt",
+        "locked",
+    ]
+    items = list(read_all(tmp_path, settings))
+    assert [(i.source.path if isinstance(i, RawDoc) else i.path) for i in items] == [
+        "dangling.txt",
+        "ok.txt",
+        "locked",
+    ]
+    assert isinstance(items[0], Quarantine) and "cannot read file" in items[0].reason
+    assert isinstance(items[2], Quarantine) and "cannot read file" in items[2].reason
