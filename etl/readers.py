@@ -96,7 +96,10 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
                 subdirs.append(Path(e.path))
             elif not is_metadata_file(e.name):
                 # Broken symlinks and other oddities are yielded too; read() says what is wrong.
-                ref = _ref(root, Path(e.path), e)
+                try:
+                    ref = _ref(root, Path(e.path), e)
+                except OSError:
+                    continue  # deleted since the folder was listed: nothing left to lose
                 if since is None or ref.modified_at >= since:
                     yield ref
         stack.extend(reversed(subdirs))
