@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 from datetime import datetime
 from typing import Any
 
 from etl.settings import es_url, get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Quarantined files listed in the summary; the run record keeps up to a thousand.
+SHOW_QUARANTINED = 20
 
 
 def add_parser(sub: Any) -> None:
@@ -33,8 +34,6 @@ def add_parser(sub: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run; 0 = completed (quarantined files included), 1 = could not complete, 2 = bad usage."""
-    from elasticsearch import ApiError, TransportError
-
     from etl import es as es_mod
     from etl import pipeline
 
@@ -43,55 +42,67 @@ def main(args: argparse.Namespace) -> int:
     if not args.debug:
         # The client logs every retry; the user gets one line at the end instead.
         logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
-    try:
-        since = datetime.fromisoformat(args.since) if args.since else None
-    except ValueError:
-        print(f"error: --since must be a date like 2026-01-31, not {args.since!r}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.batch_size is not None and args.batch_size < 1:
-        print("error: --batch-size must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
     alias = args.index or settings.elasticsearch.alias
     url = es_url()
     try:
+        since = datetime.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        return _fail(EXIT_USAGE, f"--since must be a date like 2026-01-31, not {args.since!r}")
+    if args.batch_size is not None and args.batch_size < 1:
+        return _fail(EXIT_USAGE, "--batch-size must be at least 1")
+    try:
+        # Usage errors first, before any time is spent waiting for Elasticsearch.
+        pipeline.check_request(args.input, alias, args.mode, since)
         client = es_mod.client(url)
         if not args.dry_run:
-            client.info()  # fail fast, with the client's retries, before any work
-        with (
-            tempfile.TemporaryDirectory(prefix="news-etl-", ignore_cleanup_errors=True) as tmp,
-            _Progress() as progress,
-        ):
+            client.info()  # fail fast, after the client's retries, before any work
+        with _Progress() as progress:
             record = pipeline.run(
                 client,
                 input_root=args.input,
                 alias=alias,
                 mode=args.mode,
                 settings=settings,
-                staging_root=tmp,
                 since=since,
                 dry_run=args.dry_run,
                 batch_size=args.batch_size,
                 progress=progress.update,
             )
-    except ValueError as e:  # bad input folder, bad mode
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except (TransportError, ApiError, pipeline.PipelineError, OSError) as e:
+    except pipeline.UsageError as e:
+        return _fail(EXIT_USAGE, str(e))
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted; the alias still shows the last completed run")
+    except Exception as e:
         if args.debug:
             raise
-        print(f"error: run did not complete: {_one_line(e, url)}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(EXIT_FAILED, f"run did not complete: {_one_line(e, url)}")
     print_summary(record)
     return EXIT_OK
 
 
+def _fail(code: int, message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
 def _one_line(e: BaseException, url: str) -> str:
+    """Why the run stopped, in one line a user can act on."""
+    from elasticsearch import ApiError, ConnectionTimeout
     from elasticsearch import ConnectionError as ESConnectionError
 
+    from etl.errors import PipelineError
+
+    retries = get_settings().elasticsearch.max_retries
+    if isinstance(e, ConnectionTimeout):
+        return f"Elasticsearch at {url} timed out after {retries} retries"
     if isinstance(e, ESConnectionError):
-        retries = get_settings().elasticsearch.max_retries
         return f"Elasticsearch at {url} unreachable after {retries} retries"
-    return " ".join(str(e).split())[:500] or type(e).__name__
+    if isinstance(e, ApiError):
+        return f"Elasticsearch refused a request: {e.message} (HTTP {e.meta.status})"
+    text = " ".join(str(e).split())[:500]
+    if isinstance(e, (PipelineError, OSError)):
+        return text or type(e).__name__
+    return f"{type(e).__name__}: {text} (rerun with --debug for the traceback)"
 
 
 class _Progress:
@@ -142,10 +153,11 @@ def print_summary(record: dict[str, Any]) -> None:
         print(f"  documents that would be loaded: {record.get('would_load', 0)}")
     secs = record.get("stage_seconds", {})
     print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
-    for q in record.get("quarantine", []):
+    shown = record.get("quarantine", [])[:SHOW_QUARANTINED]
+    for q in shown:
         where = q["path"] + (f" #{q['record']}" if q.get("record") is not None else "")
         print(f"  quarantined {where} [{q['stage']}]: {q['reason']}")
-    if c["quarantined"] > len(record.get("quarantine", [])):
-        print(f"  ... and {c['quarantined'] - len(record['quarantine'])} more")
+    if c["quarantined"] > len(shown):
+        print(f"  ... and {c['quarantined'] - len(shown)} more (see the run record)")
     if not record["dry_run"]:
-        print(f"  run record: {record['alias']}-runs/_doc/{record['run_id']}")
+        print(f"  run record: GET {record['alias']}-runs/_doc/{record['run_id']}")

@@ -1,84 +1,122 @@
-"""Bulk loading with ``helpers.streaming_bulk``: streamed, retried, accounted per item."""
+"""Bulk loading with ``helpers.streaming_bulk``: streamed, retried, accounted for per document.
+
+Every document ends in exactly one count: ``new``, ``updated`` or ``unchanged`` when it is in the
+index, or ``quarantined`` (stage ``load``) with Elasticsearch's reason when it is not.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elasticsearch import helpers
 
+from etl.errors import PipelineError
 from etl.records import Quarantine
 from etl.settings import Settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
-# Ids looked up per mget when deciding new / changed / unchanged.
-LOOKUP_CHUNK = 500
+log = logging.getLogger(__name__)
+
+# Retried by streaming_bulk with exponential backoff, per document and per request; the client
+# itself also retries these statuses and connection errors (etl.es.client).
+RETRY_STATUS = (429, 502, 503, 504)
+# Per-document errors that say the index cannot take writes, whatever the document.
+_CLUSTER_ERRORS = frozenset(
+    {"cluster_block_exception", "index_closed_exception", "index_not_found_exception"}
+)
+_LOOKUP_FIELDS = ["content_sha256", "run_id", "source.path", "source.modified_at"]
+
+
+class Item(NamedTuple):
+    """One staged document: its id, its source, and its record number in a JSON file."""
+
+    id: str
+    doc: dict[str, Any]
+    record: int | None = None
 
 
 @dataclass
 class LoadResult:
-    """Counts of one load and the documents Elasticsearch refused."""
+    """Counts of one load; ``quarantine`` holds refused documents unless a callback took them."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: int = 0
+    failed: int = 0  # refused by Elasticsearch
+    quarantined: int = 0  # refused + duplicates of a document this run already loaded
     quarantine: list[Quarantine] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
         return {
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
-            "quarantine": [q.as_dict() for q in self.quarantine],
+            "quarantined": self.quarantined,
         }
 
 
-def _chunks(docs: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[list[tuple[str, dict]]]:
-    chunk: list[tuple[str, dict[str, Any]]] = []
-    for item in docs:
-        chunk.append(item)
-        if len(chunk) >= LOOKUP_CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@dataclass
+class _Pending:
+    kind: str  # "new" | "updated"
+    path: str
+    sha256: str | None
+    record: int | None
 
 
 def load(
     es: Elasticsearch,
     index: str,
-    docs: Iterable[tuple[str, dict[str, Any]]],
+    items: Iterable[Item | tuple[str, dict[str, Any]]],
     settings: Settings,
     *,
     incremental: bool,
+    on_quarantine: Callable[[Quarantine], None] | None = None,
 ) -> LoadResult:
-    """Index ``(id, document)`` pairs; in incremental mode skip those whose content is unchanged.
+    """Index staged documents into ``index``; skip the unchanged ones; account for every one.
 
-    Memory stays bounded by one lookup chunk whatever the number of documents.
+    Before each chunk is sent, one ``mget`` (``content_sha256`` and a few lineage fields only)
+    sorts it into new, changed and unchanged. Full runs write with ``create`` into their fresh
+    index, so two documents with the same id can never silently replace each other. Memory is
+    bounded by a chunk, plus one id per document of this call (to catch duplicates).
     """
     s = settings.elasticsearch
     result = LoadResult()
-    kinds: dict[str, str] = {}  # id -> "new" | "updated", for the current chunk only
-    sources: dict[str, dict[str, Any]] = {}
+    pending: dict[str, _Pending] = {}  # sent, result not seen yet
+    seen: dict[str, str] = {}  # id -> source path, for everything this call handled
+
+    def quarantine(q: Quarantine) -> None:
+        result.quarantined += 1
+        if on_quarantine is None:
+            result.quarantine.append(q)
+        else:
+            on_quarantine(q)
 
     def actions() -> Iterator[dict[str, Any]]:
-        for chunk in _chunks(docs):
-            kinds.clear()
-            sources.clear()
-            existing = _existing_hashes(es, index, [i for i, _ in chunk]) if incremental else {}
-            for doc_id, doc in chunk:
-                old = existing.get(doc_id)
-                if old is not None and old == doc.get("content_sha256"):
-                    result.unchanged += 1
+        for chunk in _chunks(items, s.chunk_docs):
+            existing = _lookup(es, index, [i.id for i in chunk])
+            for it in chunk:
+                src = it.doc.get("source", {})
+                path = str(src.get("path", it.id))
+                if it.id in seen:
+                    quarantine(_duplicate(it, seen[it.id]))
                     continue
-                kinds[doc_id] = "updated" if old is not None else "new"
-                sources[doc_id] = doc["source"]
-                yield {"_op_type": "index", "_index": index, "_id": doc_id, "_source": doc}
+                seen[it.id] = path
+                action = _classify(it, existing.get(it.id), index, incremental, result)
+                if isinstance(action, Quarantine):
+                    quarantine(action)
+                    continue
+                if action is None:
+                    continue
+                if action["_op_type"] != "update":
+                    kind = "updated" if it.id in existing else "new"
+                    pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record)
+                yield action
 
     for ok, item in helpers.streaming_bulk(
         es,
@@ -86,47 +124,114 @@ def load(
         chunk_size=s.chunk_docs,
         max_chunk_bytes=s.chunk_bytes,
         raise_on_error=False,
-        # A transport failure (server gone after the client's retries) ends the run: it is
-        # not the document's fault, so it must not be quarantined as if it were.
-        raise_on_exception=True,
+        raise_on_exception=False,
         max_retries=s.max_retries,
         initial_backoff=s.initial_backoff,
         max_backoff=s.max_backoff,
+        retry_on_status=RETRY_STATUS,
     ):
-        info = item.get("index", {})
+        op, info = next(iter(item.items()))
+        if not ok and not_the_documents_fault(info):
+            # Overloaded, blocked or gone even after the retries: quarantining would blame the
+            # document, so the run stops instead and a re-run picks up from here.
+            raise PipelineError(f"Elasticsearch could not take the documents: {_reason(info)}")
         doc_id = str(info.get("_id"))
-        if ok:
-            if kinds.get(doc_id) == "updated":
-                result.updated += 1
-            else:
-                result.new += 1
+        if op == "update":  # only the file's mtime, on an unchanged document
+            if not ok:
+                log.warning("could not refresh source.modified_at of %s: %s", doc_id, _reason(info))
             continue
-        result.failed += 1
-        src = sources.get(doc_id, {})
-        result.quarantine.append(
-            Quarantine(
-                path=src.get("path", doc_id),
-                sha256=src.get("sha256"),
-                stage="load",
-                reason=_reason(info),
-            )
-        )
+        p = pending.pop(doc_id, None) or _Pending("new", doc_id, None, None)
+        if ok:
+            setattr(result, p.kind, getattr(result, p.kind) + 1)
+        else:
+            result.failed += 1
+            quarantine(Quarantine(p.path, p.sha256, "load", _reason(info), p.record))
     return result
 
 
-def _existing_hashes(es: Elasticsearch, index: str, ids: list[str]) -> dict[str, str]:
-    resp = es.mget(index=index, ids=ids, source_includes=["content_sha256"])
-    return {
-        d["_id"]: d["_source"].get("content_sha256", "") for d in resp["docs"] if d.get("found")
-    }
+def _classify(
+    it: Item,
+    old: dict[str, Any] | None,
+    index: str,
+    incremental: bool,
+    result: LoadResult,
+) -> dict[str, Any] | Quarantine | None:
+    """The bulk action for one document, a Quarantine for a duplicate, or None to skip it."""
+    doc = it.doc
+    if old is None:
+        op = "index" if incremental else "create"
+        return {"_op_type": op, "_index": index, "_id": it.id, "_source": doc}
+    same = old.get("content_sha256") == doc.get("content_sha256")
+    if old.get("run_id") == doc.get("run_id"):
+        if same:
+            # Written by an earlier attempt of this very batch (a retried task): it is loaded.
+            result.new += 1
+            return None
+        return _duplicate(it, str(old.get("source", {}).get("path")))
+    if not same:
+        return {"_op_type": "index", "_index": index, "_id": it.id, "_source": doc}
+    result.unchanged += 1
+    mtime = doc.get("source", {}).get("modified_at")
+    if mtime and old.get("source", {}).get("modified_at") != mtime:
+        # A touched file: same content, new mtime. Record the mtime (so discover can skip the
+        # file next time) without re-writing the document or its run id.
+        return {
+            "_op_type": "update",
+            "_index": index,
+            "_id": it.id,
+            "doc": {"source": {"modified_at": mtime}},
+        }
+    return None
+
+
+def not_the_documents_fault(info: dict[str, Any]) -> bool:
+    """A failure of the whole request or of the cluster, not a refusal of this document."""
+    if "exception" in info:  # the whole bulk request failed (raise_on_exception=False)
+        return True
+    try:
+        status = int(info.get("status") or 0)
+    except (TypeError, ValueError):
+        status = 0
+    err = info.get("error")
+    kind = err.get("type") if isinstance(err, dict) else None
+    return status == 429 or status >= 500 or kind in _CLUSTER_ERRORS
+
+
+def _duplicate(it: Item, first_path: str) -> Quarantine:
+    src = it.doc.get("source", {})
+    return Quarantine(
+        str(src.get("path", it.id)),
+        src.get("sha256"),
+        "load",
+        f"duplicate: same source identity (id {it.id}) as {first_path}, loaded by this run",
+        it.record,
+    )
+
+
+def _chunks(items: Iterable[Item | tuple[str, dict[str, Any]]], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for raw in items:
+        chunk.append(raw if isinstance(raw, Item) else Item(*raw))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _lookup(es: Elasticsearch, index: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What the index holds for these ids (only the fields change detection needs)."""
+    resp = es.mget(index=index, ids=ids, source_includes=_LOOKUP_FIELDS)
+    return {d["_id"]: d.get("_source", {}) for d in resp["docs"] if d.get("found")}
 
 
 def _reason(info: dict[str, Any]) -> str:
+    """Elasticsearch's error type and reason, with the cause when it says more."""
     err = info.get("error")
     if isinstance(err, dict):
         reason = f"{err.get('type')}: {err.get('reason')}"
         cause = err.get("caused_by")
         if isinstance(cause, dict) and cause.get("reason"):
-            reason += f" ({cause.get('type')}: {cause.get('reason')})"
+            reason += f" (caused by {cause.get('type')}: {cause.get('reason')})"
         return reason
-    return f"HTTP {info.get('status')}: {err}"
+    return f"HTTP {info.get('status')}: {' '.join(str(err).split())}"

@@ -53,13 +53,18 @@ def read_json(location: str) -> Any:
         return json.load(f)
 
 
+def write_line(f: IO[str], row: dict[str, Any]) -> None:
+    """One JSON-lines row to an open file."""
+    f.write(json.dumps(row, ensure_ascii=False, default=str))
+    f.write("\n")
+
+
 def write_jsonl(location: str, rows: Iterable[dict[str, Any]]) -> int:
     """Stream rows to a JSON-lines file; returns how many were written."""
     n = 0
     with open_text(location, "w") as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, default=str))
-            f.write("\n")
+            write_line(f, row)
             n += 1
     return n
 

@@ -34,7 +34,7 @@ def _run(es, tmp_path: Path, input_root: Path, alias: str, mode: str = "incremen
         alias=alias,
         mode=mode,
         settings=get_settings(),
-        staging_root=str(stage),
+        staging=str(stage),
         **kw,
     )
 
@@ -123,67 +123,37 @@ def test_full_rebuild_never_shows_searchers_a_partial_index(es, fresh_alias, see
     assert list(es.indices.get_alias(name=fresh_alias)) == [second["index"]]
 
 
-def test_document_breaking_the_mapping_is_quarantined_others_load(es, fresh_alias, tmp_path):
-    """A staged batch whose second document has a wrongly typed field (as after a mapping
-    change): Elasticsearch's reason goes to the quarantine and the run record."""
+def test_document_breaking_the_mapping_is_quarantined_others_load(
+    es, fresh_alias, seeds, tmp_path
+):
+    """A staged batch in which one document's field has the wrong type (as after a mapping
+    change): Elasticsearch's reason goes to the quarantine and the run record, the rest loads."""
     settings = get_settings()
-    raw = tmp_path / "raw"
-    raw.mkdir()
     stage = str(tmp_path / "stage")
     ctx = pipeline.start_run(
-        es,
-        input_root=raw,
-        alias=fresh_alias,
-        mode="incremental",
-        staging_root=stage,
-        settings=settings,
+        es, input_root=seeds, alias=fresh_alias, mode="incremental", staging=stage, settings=settings
     )
-    assert pipeline.discover(ctx, settings, batch_size=10, es=es) == []
-    good = {
-        "title": "Good",
-        "body": "Fine text.",
-        "language": "en",
-        "date_source": "none",
-        "source": {"path": "good.txt", "sha256": "a" * 64, "format": "txt", "name": "unknown"},
-        "content_sha256": "1",
-        "run_id": ctx.run_id,
-        "pipeline_version": "test",
-    }
-    bad = {
-        **good,
-        "title": "Bad",
-        "language_confidence": "very high",
-        "source": {**good["source"], "path": "bad.txt"},
-        "content_sha256": "2",
-    }
-    staged = staging.join(stage, "staged", "batch-00000.jsonl")
-    staging.write_jsonl(
-        staged,
-        [
-            {"kind": "doc", "id": "good", "doc": good},
-            {"kind": "doc", "id": "bad", "doc": bad},
-        ],
-    )
-    staging.write_json(
-        staged + ".stats.json",
-        {
-            "docs": 2,
-            "quarantined": 0,
-            "models": [],
-            "stage_seconds": {"read": 0.0, "clean": 0.0, "entities": 0.0},
-        },
-    )
+    [batch] = pipeline.discover(ctx, settings, batch_size=10, es=es)
+    staged = pipeline.process_batch(ctx, batch, settings)
+    rows = list(staging.read_jsonl(staged))
+    bad = next(r for r in rows if r["doc"]["source"]["path"] == "003_97a905035ee72679.txt")
+    bad["doc"]["language_confidence"] = "very high"
+    staging.write_jsonl(staged, rows)
+
     result = pipeline.load_batch(es, ctx, staged, settings)
     record = pipeline.finalize(es, ctx, [result], settings)
 
-    assert result["new"] == 1 and result["failed"] == 1
+    assert result["new"] == 4 and result["failed"] == 1 and result["quarantined"] == 1
+    assert record["counts"]["new"] == 4 and record["counts"]["failed"] == 1
+    assert record["counts"]["quarantined"] == 1
     [q] = record["quarantine"]
-    assert q["path"] == "bad.txt" and q["stage"] == "load"
-    assert "language_confidence" in q["reason"] or "parse" in q["reason"]
-    assert list(_docs(es, fresh_alias)) == ["good"]
-    es.indices.refresh(index=f"{fresh_alias}-runs")
+    assert q["path"] == "003_97a905035ee72679.txt" and q["stage"] == "load"
+    assert q["reason"].startswith("document_parsing_exception:")
+    assert "language_confidence" in q["reason"] and q["sha256"]
+    assert len(_docs(es, fresh_alias)) == 4
     stored = es.get(index=f"{fresh_alias}-runs", id=ctx.run_id)["_source"]
-    assert stored["counts"]["failed"] == 1 and stored["quarantine"][0]["path"] == "bad.txt"
+    assert stored["counts"] == record["counts"] and stored["quarantine"] == [q]
+    assert stored["status"] == "success"
 
 
 def test_bad_files_are_quarantined_with_reasons_and_the_run_completes(

@@ -1,0 +1,143 @@
+"""The per-batch stages: process (read, clean, entities) into a staged file, then load it.
+
+Both stream: one raw file is read at a time, entities run over bounded batches of articles, and
+the loader reads the staged file line by line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from etl import runs
+from etl import staging as stg
+from etl.context import RunContext
+from etl.documents import doc_id, to_document
+from etl.entities import add_entities
+from etl.load import Item, load
+from etl.prepare import prepare
+from etl.readers import read
+from etl.records import Article, Quarantine
+from etl.settings import Settings
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+
+
+class _Timer:
+    """Adds up the time spent inside each stage while generators interleave."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {"read": 0.0, "clean": 0.0, "entities": 0.0}
+
+    def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
+        t = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.seconds[stage] += time.perf_counter() - t
+
+
+def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
+    """Read, clean, add metadata and entities for one batch; return the staged file's location.
+
+    Streams: one file is read at a time and entities run over bounded batches of articles.
+    """
+    paths: list[str] = stg.read_json(batch_uri)
+    name = runs.batch_name(batch_uri)
+    out = runs.staged_location(ctx.staging, name)
+    root = Path(ctx.input_root)
+    timer = _Timer()
+    ingested_at = datetime.now(UTC).isoformat()
+    stats: dict[str, Any] = {"docs": 0, "quarantined": 0}
+    models: set[str] = set()
+    held: list[Quarantine] = []  # quarantined while the entity stage buffers articles
+
+    def articles() -> Iterator[Article]:
+        for rel in paths:
+            items = iter(read(root, rel, settings))
+            while (raw := timer.timed("read", partial(next, items, None))) is not None:
+                if not isinstance(raw, Quarantine):
+                    raw = timer.timed("clean", partial(prepare, raw, settings))
+                if isinstance(raw, Quarantine):
+                    held.append(raw)
+                else:
+                    yield raw
+
+    def rows() -> Iterator[dict[str, Any]]:
+        enriched = iter(add_entities(articles(), settings))
+        while True:
+            article = timer.timed("entities", partial(next, enriched, None))
+            while held:
+                stats["quarantined"] += 1
+                yield {"kind": "quarantine", **held.pop(0).as_dict()}
+            if article is None:
+                return
+            stats["docs"] += 1
+            if article.entities is not None:
+                models.add(article.entities.model)
+            row = {
+                "kind": "doc",
+                "id": doc_id(article),
+                "doc": to_document(article, run_id=ctx.run_id, ingested_at=ingested_at),
+            }
+            if article.record is not None:
+                row["record"] = article.record
+            yield row
+
+    with stg.open_text(runs.quarantine_location(ctx.staging, name, "process"), "w") as qf:
+        stg.write_jsonl(out, _tee_quarantine(rows(), qf))
+    # The entity stage pulls articles through read and clean: keep their time out of its share.
+    timer.seconds["entities"] = max(
+        0.0, timer.seconds["entities"] - timer.seconds["read"] - timer.seconds["clean"]
+    )
+    stats["models"] = sorted(models)
+    stats["stage_seconds"] = timer.seconds
+    stg.write_json(runs.stats_location(ctx.staging, name), stats)
+    return out
+
+
+def _tee_quarantine(rows: Iterator[dict[str, Any]], qf: Any) -> Iterator[dict[str, Any]]:
+    """Pass rows through, copying quarantine rows to the batch's small quarantine file."""
+    for row in rows:
+        if row["kind"] == "quarantine":
+            stg.write_line(qf, {k: v for k, v in row.items() if k != "kind"})
+        yield row
+
+
+def load_batch(
+    es: Elasticsearch | None, ctx: RunContext, staged_uri: str, settings: Settings
+) -> dict[str, Any]:
+    """Bulk-load one staged batch into the run's target index; return its counts (small).
+
+    Documents Elasticsearch refuses go to the batch's load quarantine file, which a retried
+    task rewrites rather than appends to.
+    """
+    started = time.perf_counter()
+    items = (
+        Item(row["id"], row["doc"], row.get("record"))
+        for row in stg.read_jsonl(staged_uri)
+        if row["kind"] == "doc"
+    )
+    out: dict[str, Any] = {"staged": staged_uri}
+    if ctx.dry_run or es is None or ctx.target_index is None:
+        zero = dict.fromkeys(("new", "updated", "unchanged", "failed", "quarantined"), 0)
+        out.update(zero, would_load=sum(1 for _ in items))
+    else:
+        qloc = runs.quarantine_location(ctx.staging, runs.batch_name(staged_uri), "load")
+        with stg.open_text(qloc, "w") as qf:
+            result = load(
+                es,
+                ctx.target_index,
+                items,
+                settings,
+                incremental=ctx.incremental,
+                on_quarantine=lambda q: stg.write_line(qf, q.as_dict()),
+            )
+        out.update(result.counts())
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    return out
