@@ -16,13 +16,19 @@ def client(
     api_key: str | None = None,
     ca_certs: str | None = None,
 ) -> Elasticsearch:
-    """A client that retries timeouts, 429 and 5xx gateway errors with the configured limits."""
+    """A client that retries connection errors, timeouts, 429 and 5xx gateway errors.
+
+    Retries back off exponentially (jittered, ``initial_backoff`` doubling up to ``max_backoff``)
+    so a restarting or overloaded node gets time to recover instead of being hammered.
+    """
     s = get_settings().elasticsearch
     kwargs: dict[str, Any] = {
         "request_timeout": s.request_timeout,
         "retry_on_timeout": True,
         "retry_on_status": (429, 502, 503, 504),
         "max_retries": s.max_retries,
+        "retry_backoff_base": s.initial_backoff,
+        "retry_backoff_cap": s.max_backoff,
     }
     if basic_auth:
         kwargs["basic_auth"] = basic_auth

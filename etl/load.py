@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from elasticsearch import helpers
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import ConnectionTimeout, helpers
 
 from etl.errors import PipelineError
 from etl.records import Quarantine
@@ -40,6 +41,10 @@ class Item(NamedTuple):
     record: int | None = None
 
 
+class LoadError(PipelineError):
+    """Elasticsearch could not be reached even after the client's retries: the run stops."""
+
+
 @dataclass
 class LoadResult:
     """Counts of one load; ``quarantine`` holds refused documents unless a callback took them."""
@@ -50,6 +55,10 @@ class LoadResult:
     failed: int = 0  # refused by Elasticsearch
     quarantined: int = 0  # refused + duplicates of a document this run already loaded
     quarantine: list[Quarantine] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts plus the quarantine list, JSON-ready (run records, XCom)."""
+        return {**self.counts(), "quarantine": [q.as_dict() for q in self.quarantine]}
 
     def counts(self) -> dict[str, int]:
         return {
@@ -118,7 +127,7 @@ def load(
                     pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record)
                 yield action
 
-    for ok, item in helpers.streaming_bulk(
+    for ok, item in _guarded(
         es,
         actions(),
         chunk_size=s.chunk_docs,
@@ -223,6 +232,29 @@ def _lookup(es: Elasticsearch, index: str, ids: list[str]) -> dict[str, dict[str
     """What the index holds for these ids (only the fields change detection needs)."""
     resp = es.mget(index=index, ids=ids, source_includes=_LOOKUP_FIELDS)
     return {d["_id"]: d.get("_source", {}) for d in resp["docs"] if d.get("found")}
+
+
+def _guarded(es: Elasticsearch, actions: Iterator[dict[str, Any]], **kw: Any) -> Iterator[Any]:
+    """``streaming_bulk`` with a connection failure (after the client's retries) as LoadError.
+
+    The mget lookups run inside ``actions`` and so are covered too.
+    """
+    try:
+        yield from helpers.streaming_bulk(es, actions, **kw)
+    except (ESConnectionError, ConnectionTimeout) as e:
+        raise LoadError(
+            f"Elasticsearch at {_url(es)} unreachable after {_retries(es)} retries: {e}"
+        ) from e
+
+
+def _url(es: Elasticsearch) -> str:
+    nodes = es.transport.node_pool.all()
+    return str(nodes[0].base_url) if nodes else "?"
+
+
+def _retries(es: Elasticsearch) -> int:
+    n = getattr(es, "_max_retries", None)  # the per-client option; not public API
+    return n if isinstance(n, int) else 3
 
 
 def _reason(info: dict[str, Any]) -> str:

@@ -5,13 +5,19 @@ Each test loads into a fresh generation of a fresh alias (``fresh_alias`` delete
 
 from __future__ import annotations
 
+import re
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from etl import index
+from etl.documents import doc_id, to_document
 from etl.errors import PipelineError
-from etl.load import Item, load
+from etl.es import client
+from etl.load import Item, LoadError, load
+from etl.records import Article, Entities, SourceInfo
 from etl.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
@@ -99,9 +105,7 @@ def test_touched_file_refreshes_its_mtime_only(es: Any, target: str) -> None:
     assert stored["run_id"] == "run-1" and stored["source"]["path"] == "a/0.txt"
 
 
-def test_refused_documents_are_quarantined_with_elasticsearchs_reason(
-    es: Any, target: str
-) -> None:
+def test_refused_documents_are_quarantined_with_elasticsearchs_reason(es: Any, target: str) -> None:
     docs = [
         Item("good1", _doc(1)),
         Item("badtype", _doc(2, language_confidence="very high"), 7),
@@ -173,3 +177,115 @@ def test_an_index_that_refuses_writes_stops_the_load_instead_of_blaming_document
             load(es, target, [Item("id1", _doc(1))], _settings(), incremental=True)
     finally:
         es.indices.put_settings(index=target, settings={"index.blocks.write": False})
+
+
+# --- real documents, generations behind the alias, run records ---------------------------
+
+
+def _article(n: int, body: str = "Body") -> Article:
+    src = SourceInfo(path=f"d/{n}.txt", sha256=f"{n:064x}", format="txt", size=10, name="Wire")
+    ents = Entities(persons=("Ada Lovelace",), mentions={"Ada Lovelace": 2}, model="m 1")
+    return Article(
+        source=src,
+        title=f"T{n}",
+        body=f"{body} {n}.",
+        published_at=datetime(2024, 5, n + 1, tzinfo=UTC),
+        date_source="header",
+        language="en",
+        entities=ents,
+    )
+
+
+def _real(articles: list[Article], run_id: str) -> list[Item]:
+    now = datetime.now(UTC).isoformat()
+    return [Item(doc_id(a), to_document(a, run_id=run_id, ingested_at=now)) for a in articles]
+
+
+def test_real_documents_fit_the_strict_mapping_and_reload_unchanged(es: Any, target: str) -> None:
+    arts = [_article(n) for n in range(5)]
+    first = load(es, target, _real(arts, "r1"), _settings(), incremental=True)
+    assert first.as_dict() == {**first.counts(), "quarantine": []} and first.new == 5
+    ids = set(_stored(es, target))
+
+    second = load(es, target, _real(arts, "r2"), _settings(), incremental=True)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 5)
+    arts[3] = _article(3, body="Changed")
+    third = load(es, target, _real(arts, "r3"), _settings(), incremental=True)
+    assert (third.new, third.updated, third.unchanged) == (0, 1, 4)
+    assert set(_stored(es, target)) == ids
+
+
+def test_templates_and_first_generation_behind_the_alias(es: Any, fresh_alias: str) -> None:
+    index.apply_templates(es, fresh_alias, get_settings())
+    [tpl] = es.indices.get_index_template(name=f"{fresh_alias}-docs")["index_templates"]
+    assert tpl["index_template"]["index_patterns"] == [f"{fresh_alias}-2*"]
+
+    name = index.ensure_alias(es, fresh_alias, get_settings())
+    assert re.fullmatch(rf"{fresh_alias}-\d{{14}}(-\d+)?", name)
+    assert index.current_index(es, fresh_alias) == name
+    assert index.ensure_alias(es, fresh_alias, get_settings()) == name  # incremental: reused
+    assert es.indices.get_mapping(index=name)[name]["mappings"]["dynamic"] == "strict"
+
+    runs = index.ensure_runs_index(es, fresh_alias, get_settings())
+    props = es.indices.get_mapping(index=runs)[runs]["mappings"]["properties"]
+    assert "mode" in props and "title" not in props  # the docs template did not match
+
+
+def test_swap_is_atomic_for_searchers_and_prune_keeps_n(es: Any, fresh_alias: str) -> None:
+    settings = get_settings()
+    index.apply_templates(es, fresh_alias, settings)
+    old = index.ensure_alias(es, fresh_alias, settings)
+    load(es, old, _real([_article(n) for n in range(3)], "r1"), _settings(), incremental=True)
+    es.indices.refresh(index=old)
+
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            seen.add(es.count(index=fresh_alias)["count"])
+
+    loop = threading.Thread(target=search_loop)
+    loop.start()
+    try:
+        names = [old]
+        for gen in range(2):  # two full rebuilds, 6 then 6 documents
+            new = index.new_generation(es, fresh_alias, settings)
+            docs = _real([_article(n) for n in range(6)], f"full{gen}")
+            assert load(es, new, docs, _settings(), incremental=False).new == 6
+            es.indices.refresh(index=new)
+            index.swap_alias(es, fresh_alias, new)
+            names.append(new)
+    finally:
+        stop.set()
+        loop.join()
+
+    assert seen <= {3, 6} and 6 in seen  # never empty, never partial
+    assert list(es.indices.get_alias(name=fresh_alias)) == [names[-1]]
+    assert index.prune_generations(es, fresh_alias, keep=2) == [names[0]]
+    assert index.generations(es, fresh_alias) == names[1:]
+    assert index.prune_generations(es, fresh_alias, keep=1) == [names[1]]
+    assert index.current_index(es, fresh_alias) == names[2]
+
+
+def test_run_record_round_trip(es: Any, fresh_alias: str) -> None:
+    record = {
+        "run_id": "run-42",
+        "mode": "full",
+        "status": "success",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "ended_at": "2026-01-01T00:01:00+00:00",
+        "counts": {"files_seen": 3, "new": 2, "updated": 0, "unchanged": 0, "quarantined": 1},
+        "quarantine": [{"path": "a.txt", "sha256": None, "stage": "load", "reason": "x: y"}],
+        "versions": {"pipeline": "0.1.0", "model": "m", "elasticsearch": "9.5.3"},
+    }
+    index.write_run_record(es, fresh_alias, record, get_settings())
+    got = es.get(index=f"{fresh_alias}-runs", id="run-42")["_source"]
+    assert got == record
+    assert es.count(index=f"{fresh_alias}-runs")["count"] == 1  # visible at once (refresh)
+
+
+def test_unreachable_elasticsearch_raises_one_clear_load_error() -> None:
+    dead = client("http://127.0.0.1:9").options(max_retries=1, retry_backoff_base=0.01)
+    with pytest.raises(LoadError, match=r"127\.0\.0\.1:9 unreachable after 1 retries"):
+        load(dead, "x", [Item("a", _doc(1))], _settings(), incremental=True)

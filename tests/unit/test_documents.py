@@ -133,3 +133,10 @@ def test_document_fields() -> None:
     assert doc["source"]["modified_at"] == "2024-01-01T00:00:00+00:00"
     assert doc["entities_model"] == "en_core_web_sm 3.8.0"
     assert doc["content_sha256"] == content_hash(ART) and doc["run_id"] == "r1"
+
+
+def test_load_time_and_run_do_not_change_the_hash_or_id() -> None:
+    a = to_document(ART, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    b = to_document(ART, run_id="r2", ingested_at="2026-06-01T00:00:00+00:00")
+    assert a["content_sha256"] == b["content_sha256"] and a["ingested_at"] != b["ingested_at"]
+    assert doc_id(ART) == doc_id(replace(ART, body="Other", entities=None))
