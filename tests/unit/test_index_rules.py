@@ -1,0 +1,101 @@
+"""Index names, generation pruning, and the two strict mappings in config/."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatch
+
+import pytest
+
+from etl.index import generation_pattern, runs_index, select_doomed
+from etl.settings import PROJECT_ROOT
+
+
+@pytest.mark.parametrize(
+    ("name", "matched"),
+    [
+        ("news-20260101020000", True),
+        ("news-20260101020000-2", True),
+        ("news-runs", False),
+        ("news", False),
+        ("newsroom-20260101020000", False),
+    ],
+)
+def test_generation_pattern_never_matches_the_runs_index(name: str, matched: bool) -> None:
+    assert fnmatch(name, generation_pattern("news")) is matched
+    assert not fnmatch(runs_index("news"), generation_pattern("news"))
+
+
+G = [f"news-2026010{d}000000" for d in range(1, 7)]  # six generations, oldest first
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "keep", "doomed"),
+    [
+        (G[5], G[4], 2, G[:4]),  # keep the new one and the one it replaced
+        (G[5], G[4], 1, G[:5]),
+        (G[5], G[4], 6, []),
+        (G[5], G[2], 2, [G[0], G[1], G[3], G[4]]),  # G[3], G[4]: failed runs, never published
+        (G[5], None, 3, G[:3]),  # alias did not exist before
+        (G[3], G[2], 2, [G[0], G[1]]),  # newer ones (a run in progress) are left alone
+        (G[0], None, 2, []),
+    ],
+)
+def test_select_doomed(current, previous, keep, doomed) -> None:
+    assert select_doomed(G, current=current, previous=previous, keep=keep) == doomed
+
+
+def _mapping(name: str) -> dict:
+    return json.loads((PROJECT_ROOT / "config" / name).read_text())["template"]["mappings"]
+
+
+def _fields(props: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, spec in props.items():
+        if "properties" in spec:
+            out |= _fields(spec["properties"], f"{prefix}{name}.")
+        else:
+            out[prefix + name] = spec["type"]
+            for sub, subspec in spec.get("fields", {}).items():
+                out[f"{prefix}{name}.{sub}"] = subspec["type"]
+    return out
+
+
+def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
+    m = _mapping("runs_template.json")
+    assert m["dynamic"] == "strict"
+    counts = ("files_seen", "new", "updated", "unchanged", "quarantined", "failed")
+    expected = {
+        "run_id": "keyword",
+        "mode": "keyword",
+        "status": "keyword",
+        "alias": "keyword",
+        "index": "keyword",
+        "input": "keyword",
+        "dry_run": "boolean",
+        "started_at": "date",
+        "ended_at": "date",
+        "duration_seconds": "float",
+        **{f"counts.{c}": "integer" for c in counts},
+        **{f"stage_seconds.{s}": "float" for s in ("read", "clean", "entities", "load")},
+        "quarantine.path": "keyword",
+        "quarantine.sha256": "keyword",
+        "quarantine.stage": "keyword",
+        "quarantine.reason": "keyword",
+        "quarantine.reason.text": "text",
+        "quarantine.record": "integer",
+        "versions.pipeline": "keyword",
+        "versions.model": "keyword",
+        "versions.elasticsearch": "keyword",
+        "error": "text",
+    }
+    assert _fields(m["properties"]) == expected
+
+
+def test_document_mapping_is_strict_and_versioned() -> None:
+    m = _mapping("index_template.json")
+    assert m["dynamic"] == "strict" and isinstance(m["_meta"]["mapping_version"], int)
+    fields = _fields(m["properties"])
+    for facet in ("entities.persons", "entities.organizations", "entities.locations"):
+        assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
+    assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"

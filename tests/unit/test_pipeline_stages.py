@@ -1,0 +1,246 @@
+"""The pipeline's stages without Elasticsearch: contexts, staging layout, run records, rules.
+
+Everything that needs a server is in tests/integration (against the real one, never a mock).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from etl import pipeline, runs, staging
+from etl.changes import epoch_millis
+from etl.load import Item, LoadResult, _classify, _reason, not_the_documents_fault
+from etl.settings import PROJECT_ROOT, get_settings
+
+SEEDS = PROJECT_ROOT / "data" / "sample"
+
+
+def _ctx(tmp_path: Path, **kw: Any) -> pipeline.RunContext:
+    d = {
+        "run_id": "run-1",
+        "alias": "news",
+        "mode": "incremental",
+        "target_index": "news-20260101000000",
+        "input_root": str(SEEDS),
+        "started_at": datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
+        "since": None,
+        "dry_run": False,
+        "staging": str(tmp_path / "stage"),
+    }
+    return pipeline.RunContext(**{**d, **kw})
+
+
+def test_run_context_survives_json(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    assert pipeline.RunContext.from_dict(json.loads(json.dumps(ctx.as_dict()))) == ctx
+    assert ctx.incremental and not _ctx(tmp_path, mode="full").incremental
+
+
+def test_run_ids_sort_by_time_and_differ() -> None:
+    a, b = pipeline.new_run_id(), pipeline.new_run_id()
+    assert a != b and a.startswith("run-20")
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"mode": "sometimes"}, "mode must be one of"),
+        ({"alias": "News"}, "not a usable alias"),
+        ({"alias": "news-runs"}, "not a usable alias"),
+        ({"alias": "a/b"}, "not a usable alias"),
+        ({"input_root": "/nonexistent/raw"}, "input folder not found"),
+        ({"mode": "full", "since": "2026-01-01"}, "incremental"),
+        ({"since": "yesterday"}, "since must be a date"),
+    ],
+)
+def test_impossible_requests_are_usage_errors(kw: dict[str, Any], message: str) -> None:
+    args = {"input_root": SEEDS, "alias": "news", "mode": "incremental", "since": None, **kw}
+    with pytest.raises(pipeline.UsageError, match=message):
+        pipeline.check_request(**args)
+
+
+def test_since_is_a_utc_datetime() -> None:
+    since = pipeline.check_request(SEEDS, "news", "incremental", "2026-01-31")
+    assert since == datetime(2026, 1, 31, tzinfo=UTC)
+    assert pipeline.check_request(SEEDS, "news", "incremental", None) is None
+
+
+@pytest.mark.parametrize(
+    ("when", "millis"),
+    [
+        (datetime(1970, 1, 1, 0, 0, 1, 999_999, tzinfo=UTC), 1999),  # truncated, as ES does
+        (datetime(2026, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=1))), 1767225600000),
+        (datetime(2026, 1, 1), 1767225600000),  # naive means UTC, like the readers
+    ],
+)
+def test_epoch_millis(when: datetime, millis: int) -> None:
+    assert epoch_millis(when) == millis
+
+
+def _doc(sha: str = "h1", run_id: str = "run-2", mtime: str = "2026-01-01T00:00:00+00:00"):
+    return {
+        "content_sha256": sha,
+        "run_id": run_id,
+        "source": {"path": "a.txt", "modified_at": mtime},
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "doc", "incremental", "op", "count"),
+    [
+        (None, _doc(), True, "index", None),
+        (None, _doc(), False, "create", None),  # full: never replace silently
+        (_doc("h0", "run-1"), _doc(), True, "index", None),  # changed
+        (_doc("h1", "run-1"), _doc(), True, None, "unchanged"),
+        (_doc("h1", "run-1", "2025-01-01T00:00:00+00:00"), _doc(), True, "update", "unchanged"),
+        (_doc("h1", "run-2"), _doc(), False, None, "new"),  # a retried batch of this run
+        (_doc("h0", "run-2"), _doc(), False, "quarantine", "duplicate"),
+    ],
+)
+def test_classify(old, doc, incremental, op, count) -> None:
+    result = LoadResult()
+    action = _classify(Item("id", doc), old, "idx", incremental, result)
+    if op == "quarantine":
+        assert action.stage == "load" and count in action.reason
+        return
+    assert (action["_op_type"] if action else None) == op
+    if op == "update":
+        assert action["doc"] == {"source": {"modified_at": doc["source"]["modified_at"]}}
+    counted = {k: v for k, v in result.counts().items() if v}
+    assert counted == ({count: 1} if count else {})
+
+
+def test_reason_names_the_error_type_reason_and_cause() -> None:
+    info = {
+        "status": 400,
+        "error": {
+            "type": "document_parsing_exception",
+            "reason": "[1:2] failed to parse field [language_confidence] of type [float]",
+            "caused_by": {"type": "number_format_exception", "reason": 'For input string: "x"'},
+        },
+    }
+    assert _reason(info) == (
+        "document_parsing_exception: [1:2] failed to parse field [language_confidence] of type"
+        ' [float] (caused by number_format_exception: For input string: "x")'
+    )
+    whole = {"status": 413, "error": "Request\n  too large"}
+    assert _reason(whole) == "HTTP 413: Request too large"
+
+
+@pytest.mark.parametrize(
+    ("info", "infra"),
+    [
+        ({"status": 400, "error": {"type": "document_parsing_exception"}}, False),
+        ({"status": 409, "error": {"type": "version_conflict_engine_exception"}}, False),
+        ({"status": 429, "error": {"type": "es_rejected_execution_exception"}}, True),
+        ({"status": 503, "error": {"type": "unavailable_shards_exception"}}, True),
+        ({"status": 403, "error": {"type": "cluster_block_exception"}}, True),
+        ({"status": 400, "error": "x", "exception": RuntimeError()}, True),
+        ({"status": "N/A", "error": {"type": "index_not_found_exception"}}, True),
+    ],
+)
+def test_which_failures_are_not_the_documents_fault(info: dict, infra: bool) -> None:
+    assert not_the_documents_fault(info) is infra
+
+
+@pytest.mark.parametrize(
+    "loc", ["/s/batches/batch-00003.json", "s3://b/s/staged/batch-00003.jsonl", "batch-00003"]
+)
+def test_batch_name(loc: str) -> None:
+    assert runs.batch_name(loc) == "batch-00003"
+
+
+def _runs_fields(props: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for name, spec in props.items():
+        out.add(prefix + name)
+        if "properties" in spec:
+            out |= _runs_fields(spec["properties"], f"{prefix}{name}.")
+    return out
+
+
+def _record_fields(doc: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in doc.items():
+        out.add(prefix + k)
+        for item in v if isinstance(v, list) else [v]:
+            if isinstance(item, dict):
+                out |= _record_fields(item, f"{prefix}{k}.")
+    return out
+
+
+RUNS_FIELDS = _runs_fields(
+    json.loads((PROJECT_ROOT / "config" / "runs_template.json").read_text())["template"][
+        "mappings"
+    ]["properties"]
+)
+
+
+def test_a_dry_run_goes_through_every_stage_without_elasticsearch(tmp_path: Path) -> None:
+    """The same stages the DAG runs, in process, with nothing written anywhere but staging."""
+    settings = get_settings()
+    seen: list[tuple[int, int]] = []
+    record = pipeline.run(
+        None,
+        input_root=SEEDS,
+        alias="news",
+        mode="incremental",
+        settings=settings,
+        dry_run=True,
+        batch_size=2,
+        staging=str(tmp_path / "stage"),
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert record["status"] == "dry_run" and record["would_load"] == 5
+    assert record["counts"]["files_seen"] == 5 and record["counts"]["new"] == 0
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert record["versions"]["model"] and record["quarantine"] == []
+    assert not (tmp_path / "stage").exists()  # staging is a hand-over, removed at the end
+    # What a real run would write must pass the strict runs mapping.
+    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+
+
+def test_staged_batch_layout_and_quarantine_files(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ok.txt").write_text((SEEDS / "000_c0d6529fb5cb26f5.txt").read_text())
+    (raw / "empty.txt").write_text("")
+    settings = get_settings()
+    ctx = pipeline.start_run(
+        None,
+        input_root=raw,
+        alias="news",
+        mode="incremental",
+        staging=str(tmp_path / "stage"),
+        settings=settings,
+    )
+    [batch] = pipeline.discover(ctx, settings, batch_size=10)
+    staged = pipeline.process_batch(ctx, batch, settings)
+
+    assert staged == runs.staged_location(ctx.staging, "batch-00000")
+    rows = list(staging.read_jsonl(staged))
+    assert sorted(r["kind"] for r in rows) == ["doc", "quarantine"]
+    stats = staging.read_json(runs.stats_location(ctx.staging, "batch-00000"))
+    assert stats["docs"] == 1 and stats["quarantined"] == 1
+    assert set(stats["stage_seconds"]) == {"read", "clean", "entities"}
+    [q] = staging.read_jsonl(runs.quarantine_location(ctx.staging, "batch-00000", "process"))
+    assert q["path"] == "empty.txt" and q["reason"] and "kind" not in q
+
+    result = pipeline.load_batch(None, ctx, staged, settings)
+    assert result["would_load"] == 1 and result["staged"] == staged
+    assert json.loads(json.dumps(result)) == result  # XCom-safe
+    record = pipeline.finalize(None, ctx, [result], settings)
+    assert record["counts"]["quarantined"] == 1 and record["quarantine"] == [q]
+
+
+def test_quarantine_rows_fit_the_runs_mapping() -> None:
+    row = runs.quarantine_row(
+        {"path": "a", "sha256": None, "stage": "load", "reason": "x" * 50_000, "kind": "q"}
+    )
+    assert set(row) == {"path", "stage", "reason"}
+    assert len(row["reason"]) == runs.MAX_REASON_CHARS
