@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,11 +64,16 @@ def new_generation(es: Elasticsearch, alias: str, settings: Settings | None = No
     tpl = _template(str(settings.path(settings.elasticsearch.template)))
     base = f"{alias}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     name, n = base, 1
-    while es.indices.exists(index=name):
+    while True:
+        try:
+            es.indices.create(index=name, mappings=tpl["mappings"])
+            return name
+        except BadRequestError as e:
+            # Another run (or this one, within the same second) took the name: next suffix.
+            if e.error != "resource_already_exists_exception":
+                raise
         n += 1
         name = f"{base}-{n}"
-    es.indices.create(index=name, mappings=tpl["mappings"])
-    return name
 
 
 def current_index(es: Elasticsearch, alias: str) -> str | None:
@@ -91,13 +97,23 @@ def ensure_alias(es: Elasticsearch, alias: str, settings: Settings | None = None
 
 
 def swap_alias(es: Elasticsearch, alias: str, new_index: str) -> None:
-    """Point the alias at ``new_index`` in one atomic ``_aliases`` call."""
+    """Point the alias at ``new_index`` in one atomic ``_aliases`` call.
+
+    The alias is removed from every generation by pattern inside the same call (not from a list
+    read earlier), so even two runs swapping at once leave exactly one index behind it.
+    """
+    pattern = generation_pattern(alias)
+    held: Any = es.indices.get_alias(name=alias) if es.indices.exists_alias(name=alias) else {}
     actions: list[dict[str, Any]] = [
-        {"remove": {"index": old, "alias": alias}}
-        for old in (es.indices.get_alias(name=alias) if es.indices.exists_alias(name=alias) else {})
-        if old != new_index
+        {"remove": {"index": pattern, "alias": alias, "must_exist": False}},
+        # Anything outside the pattern (set up by hand) is detached too.
+        *(
+            {"remove": {"index": other, "alias": alias}}
+            for other in held
+            if other != new_index and not fnmatch(other, pattern)
+        ),
+        {"add": {"index": new_index, "alias": alias}},
     ]
-    actions.append({"add": {"index": new_index, "alias": alias}})
     es.indices.update_aliases(actions=actions)
 
 

@@ -289,3 +289,16 @@ def test_unreachable_elasticsearch_raises_one_clear_load_error() -> None:
     dead = client("http://127.0.0.1:9").options(max_retries=1, retry_backoff_base=0.01)
     with pytest.raises(LoadError, match=r"127\.0\.0\.1:9 unreachable after 1 retries"):
         load(dead, "x", [Item("a", _doc(1))], _settings(), incremental=True)
+
+
+def test_swap_leaves_exactly_one_index_behind_the_alias(es: Any, fresh_alias: str) -> None:
+    settings = get_settings()
+    index.apply_templates(es, fresh_alias, settings)
+    a, b, c = (index.new_generation(es, fresh_alias, settings) for _ in range(3))
+    assert len({a, b, c}) == 3  # same second: suffixed, not clashing
+    foreign = f"{fresh_alias}-manual"
+    es.indices.create(index=foreign)
+    for name in (a, b, foreign):  # a broken state, e.g. set up by hand
+        es.indices.put_alias(index=name, name=fresh_alias)
+    index.swap_alias(es, fresh_alias, c)
+    assert list(es.indices.get_alias(name=fresh_alias)) == [c]
