@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -50,6 +51,18 @@ def strip_site_suffix(title: str, site_name: str | None = None) -> str:
     return stripped.strip() or title
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20|21)\d{2}(?!\d)")
+# Zone abbreviations common in US/UK/European/East Asian news markup (hours east of UTC).
+_TZ_NAMES = {
+    name: int(hours * 3600)
+    for name, hours in {
+        "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+        "MSK": 3, "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    }.items()
+}  # fmt: skip
+
+
 def parse_date(value: Any) -> datetime | None:
     """A timezone-aware datetime from an ISO string or common written date; None if unsure."""
     if value is None or value == "":
@@ -61,12 +74,18 @@ def parse_date(value: Any) -> datetime | None:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
+            # dateutil fills a missing year or day from today: that would invent a date.
+            if not _YEAR.search(text):
+                return None
             from dateutil import parser
 
-            try:
-                dt = parser.parse(text, fuzzy=False)
-            except (ValueError, OverflowError):
-                return None
+            with warnings.catch_warnings():
+                # An unknown zone name leaves the time zone-less (then UTC): the day still holds.
+                warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+                try:
+                    dt = parser.parse(text, fuzzy=False, tzinfos=_TZ_NAMES)
+                except (ValueError, OverflowError):
+                    return None
     if not 1900 <= dt.year <= 2200:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
@@ -90,66 +109,104 @@ class HtmlMeta:
     language: str | None = None
 
 
-def html_meta(html: str) -> HtmlMeta:
-    """Title, site name, canonical URL, publication date (meta tags, JSON-LD, <time>)."""
-    from bs4 import BeautifulSoup
+def parse_html(html: str) -> Any:
+    """A page parsed once, for metadata and then extraction (None if there is no markup).
 
-    soup = BeautifulSoup(html, "lxml")
+    A fragment (a JSON record's ``html`` is often a few ``<p>``) is wrapped in a document
+    first: trafilatura rejects bare single-block fragments.
+    """
+    import trafilatura
+
+    tree = trafilatura.load_html(html)
+    if tree is None and html.strip():
+        tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
+    return tree
+
+
+def html_meta(page: str | Any) -> HtmlMeta:
+    """Title, site name, canonical URL, publication date (meta tags, JSON-LD, <time>).
+
+    ``page`` is markup or a tree from :func:`parse_html`, which is only read. lxml rather than
+    BeautifulSoup: the same fields at about a tenth of the time (BeautifulSoup took longer per
+    page than the main-content extraction itself).
+    """
+    tree = parse_html(page) if isinstance(page, str) else page
+    if tree is None:
+        return HtmlMeta()
+    metas: dict[str, str] = {}
+    for tag in tree.iter("meta"):
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
+        content = (tag.get("content") or "").strip()
+        if key and content:
+            metas.setdefault(key.strip().lower(), content)
 
     def meta(*names: str) -> str | None:
-        for n in names:
-            tag = soup.find("meta", attrs={"property": n}) or soup.find("meta", attrs={"name": n})
-            if tag and tag.get("content"):
-                return str(tag["content"]).strip()
-        return None
+        return next((metas[n] for n in names if n in metas), None)
 
     site_name = meta("og:site_name", "application-name")
     title = meta("og:title", "twitter:title")
     if title:
         title = strip_site_suffix(title, site_name) if site_name else title
-    elif soup.title and soup.title.string:
-        title = strip_site_suffix(soup.title.string, site_name)
-    if not title and (h1 := soup.find("h1")):
-        title = h1.get_text(" ", strip=True)
-    canonical = soup.find("link", rel="canonical")
-    url = (str(canonical["href"]) if canonical and canonical.get("href") else None) or meta(
-        "og:url"
-    )
+    elif (t := _first_text(tree, "title")) is not None:
+        title = strip_site_suffix(t, site_name)
+    if not title:
+        title = _first_text(tree, "h1")
+    url = next(
+        (
+            str(link.get("href")).strip()
+            for link in tree.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href")
+        ),
+        None,
+    ) or meta("og:url")
     published = meta(
         "article:published_time",
         "og:published_time",
-        "datePublished",
+        "datepublished",
         "pubdate",
         "publishdate",
         "dc.date",
-        "DC.date.issued",
+        "dc.date.issued",
         "date",
         "sailthru.date",
         "parsely-pub-date",
     )
-    if not published and (tag := soup.find(True, attrs={"itemprop": "datePublished"})):
-        published = str(tag.get("content") or tag.get("datetime") or "").strip() or None
+    if not published:
+        for tag in tree.xpath(".//*[@itemprop='datePublished'][@content or @datetime]"):
+            published = (tag.get("content") or tag.get("datetime") or "").strip() or None
+            break
     source: DateSource = "html_meta" if published else "none"
     if not published:
-        published = _jsonld_date(soup)
+        published = _jsonld_date(tree)
         source = "jsonld" if published else "none"
-    if not published and (t := soup.find("time", attrs={"datetime": True})):
-        published, source = str(t["datetime"]), "html_meta"
-    lang = soup.html.get("lang") if soup.html else None
+    if not published:
+        for t in tree.iter("time"):
+            if t.get("datetime"):
+                published, source = t.get("datetime").strip(), "html_meta"
+                break
+    lang = tree.getroottree().getroot().get("lang")
     return HtmlMeta(
         title=title or None,
         site_name=site_name,
         url=url,
         published=published,
         published_source=source,
-        language=str(lang).split("-")[0].lower() if lang else None,
+        language=(lang.split("-")[0].strip().lower() or None) if lang else None,
     )
 
 
-def _jsonld_date(soup: Any) -> str | None:
-    for tag in soup.find_all("script", type="application/ld+json"):
+def _first_text(tree: Any, tag: str) -> str | None:
+    for el in tree.iter(tag):
+        text = " ".join(el.text_content().split())
+        if text:
+            return text
+    return None
+
+
+def _jsonld_date(tree: Any) -> str | None:
+    for tag in tree.xpath(".//script[contains(@type, 'ld+json')]"):
         try:
-            data = json.loads(tag.string or "")
+            data = json.loads(tag.text or "")
         except (ValueError, TypeError):
             continue
         stack = [data]

@@ -28,6 +28,13 @@ from etl.settings import get_settings
         (None, None),
         ("not a date", None),
         ("1066-10-14", None),
+        # dateutil would fill a missing year or month from today: no year, no date
+        ("September 13", None),
+        ("13", None),
+        ("Nov 19, 2019 5:30 PM EST", datetime(2019, 11, 19, 22, 30, tzinfo=UTC)),
+        ("Wed, 13 Sep 2023 10:00:00 GMT", datetime(2023, 9, 13, 10, tzinfo=UTC)),
+        ("13 September 2023 19:00 KST", datetime(2023, 9, 13, 10, tzinfo=UTC)),
+        ("13 September 2023 10:00 XYZT", datetime(2023, 9, 13, 10, tzinfo=UTC)),
     ],
 )
 def test_parse_date(value: str | None, expected: datetime | None) -> None:
@@ -102,6 +109,36 @@ def _page(head: str, body: str = "<h1>Heading one</h1>") -> str:
 )
 def test_html_meta_fields(html: str, field: str, expected: str) -> None:
     assert getattr(html_meta(html), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "title", "published"),
+    [
+        # a JSON record's html is often a bare fragment: wrapped, not rejected
+        ("<p>Only a paragraph here.</p>", None, None),
+        ("<h1>Fragment heading</h1><p>Text.</p>", "Fragment heading", None),
+        # attribute names and values in any case; rel with several tokens
+        (
+            _page("<META NAME='DC.Date.Issued' CONTENT='2023-09-13'><title>T</title>"),
+            "T",
+            "2023-09-13",
+        ),
+        ("", None, None),
+    ],
+)
+def test_html_meta_fragments_and_case(html: str, title: str | None, published: str | None) -> None:
+    m = html_meta(html)
+    assert (m.title, m.published) == (title, published)
+
+
+def test_html_meta_reads_a_tree_without_consuming_it() -> None:
+    from etl.metadata import parse_html
+
+    page = _page("<link rel='alternate canonical' href='https://example.com/c'>")
+    tree = parse_html(page)
+    assert html_meta(tree) == html_meta(tree) == html_meta(page)
+    assert html_meta(tree).url == "https://example.com/c"
+    assert parse_html("") is None
 
 
 @pytest.mark.parametrize(
