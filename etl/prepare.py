@@ -11,6 +11,7 @@ from etl.metadata import (
     detect_language,
     html_meta,
     parse_date,
+    parse_html,
     source_name,
 )
 from etl.records import Article, DateSource, Quarantine, RawDoc
@@ -35,8 +36,9 @@ def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
     date_source: DateSource = "none"
     site_name = url = None
     if raw.html is not None:
-        meta = html_meta(raw.html)
-        body = extract_html(raw.html)
+        tree = parse_html(raw.html)  # parsed once: metadata reads it, extraction consumes it
+        meta = html_meta(tree)
+        body = extract_html(raw.html, tree=tree, patterns=patterns) if tree is not None else ""
         title, site_name, url = meta.title, meta.site_name, meta.url
         published = parse_date(meta.published)
         date_source = meta.published_source if published else "none"

@@ -126,6 +126,38 @@ def test_signoff_only_at_the_end(patterns: Patterns) -> None:
     assert "I'm Jane Doe." in clean_text(text, patterns).body
 
 
+def test_final_quote_is_no_signoff(patterns: Patterns) -> None:
+    # sign-offs name a person: a closing "I'm sure." is text (capitals are case-sensitive)
+    text = f"{BODY}\n\nI\u2019m sure it will work out."
+    assert clean_text(text, patterns).body.endswith("I\u2019m sure it will work out.")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dropped"),
+    [
+        # photo captions left in the text: no final punctuation, scene and day / role and name
+        ("Kim and Putin at the Vostochny Cosmodrome space center in Amur on Wednesday", True),
+        ("NHK former Seoul bureau chief Ikehata Shuhei", True),
+        ("Kremlin spokesman Dmitry Peskov", True),
+        # sub-headings and short sentences stay
+        ("Russia seeking help with ammunition", False),
+        ("North Korea wants space technology", False),
+        ("Putin welcomed Kim at the space center on Wednesday.", False),
+        ("So he has had to turn to an isolated outcast dictatorship.", False),
+        ("The talks went on until late on Wednesday", False),  # not a whole paragraph below
+        ("Former NHK Seoul bureau chief Ikehata Shuhei says Kim is likely delighted.", False),
+    ],
+)
+def test_caption_paragraphs(patterns: Patterns, paragraph: str, dropped: bool) -> None:
+    text = f"{BODY}\n\n{paragraph}\n\nLast paragraph of the text."
+    if paragraph.startswith("The talks"):
+        # a hard-wrapped line of a real paragraph is joined first, never dropped as a caption
+        text = f"{BODY}\n\n{paragraph}\nand into the night.\n\nLast paragraph of the text."
+    body = clean_text(text, patterns).body
+    assert (paragraph not in body) is dropped
+    assert body.startswith("The first paragraph") and body.endswith("Last paragraph of the text.")
+
+
 def test_user_patterns_extend(tmp_path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "bp.yml"
     f.write_text("lines:\n  - '^sponsored content$'\n", encoding="utf-8")
@@ -163,6 +195,19 @@ began, and that each side needed something the other could provide quickly.</p>
 )
 def test_extract_html(needle: str, present: bool) -> None:
     assert (needle in extract_html(PAGE)) is present
+
+
+def test_extract_html_drops_boilerplate_lines_with_patterns(patterns: Patterns) -> None:
+    page = PAGE.replace("</article>", "<p>Read more: Another story entirely</p></article>")
+    assert "Read more" in extract_html(page)
+    assert "Read more" not in extract_html(page, patterns=patterns)
+    assert "each side needed something" in extract_html(page, patterns=patterns)
+
+
+def test_extract_html_from_a_parsed_tree() -> None:
+    from etl.metadata import parse_html
+
+    assert extract_html(PAGE, tree=parse_html(PAGE)) == extract_html(PAGE)
 
 
 def test_extract_html_paragraphs_and_empty() -> None:

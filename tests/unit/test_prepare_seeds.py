@@ -107,6 +107,13 @@ def test_seed_paragraphs_survive(seed: str, sentence: str) -> None:
     assert sentence in _seed(seed).body
 
 
+def test_seed_000_photo_captions_go() -> None:
+    body = _seed("000").body
+    assert "Ikehata Shuhei\n" not in body and "in Amur on Wednesday\n" not in body
+    assert "Former NHK Seoul bureau chief Ikehata Shuhei says" in body
+    assert len(body.split("\n\n")) == 12  # 15 paragraphs, less the headline and two captions
+
+
 def test_seed_002_lines_become_paragraphs_and_signoff_goes() -> None:
     body = _seed("002").body
     assert "\n\nRussia seeking help with ammunition\n\nPutin suggested" in body
@@ -191,6 +198,19 @@ PAGE = (
     f"<body><nav>Home World</nav><article><h1>Talks end</h1><p>{LONG}</p><p>{LONG}</p>"
     "</article><footer>All rights reserved.</footer></body></html>"
 )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f"<p>{LONG}</p>",  # a JSON record's bare fragment
+        f"<div><p>{LONG}</p><p>{LONG}</p></div>",
+        LONG,  # no markup at all
+    ],
+)
+def test_html_fragment_records_keep_their_text(html: str) -> None:
+    a = prepare(RawDoc(SourceInfo("r.jsonl", "0" * 64, "json", 1), html=html, record=1), SETTINGS)
+    assert isinstance(a, Article) and a.body.startswith("The leaders met on Wednesday")
 
 
 def test_html_doc() -> None:
