@@ -95,31 +95,44 @@ def test_changed_file_updates_its_document_in_place(es, fresh_alias, seeds, tmp_
 
 
 def test_full_rebuild_never_shows_searchers_a_partial_index(es, fresh_alias, seeds, tmp_path):
+    """Searches during a rebuild see the complete old set or the complete new set, never less
+    and never a mix (the new set has one more article and one changed)."""
     first = _run(es, tmp_path, seeds, fresh_alias, mode="full")
-    old_index = first["index"]
-    counts: list[int] = []
+    old = {i: d["content_sha256"] for i, d in _docs(es, fresh_alias).items()}
+    (seeds / "extra.txt").write_text(
+        "Harbour reopens\n\nThe city council reopened the harbour on Monday after repairs.\n",
+        encoding="utf-8",
+    )
+    changed = seeds / "002_e3048dc01d6e26c3.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nUpdated.\n", encoding="utf-8")
+    seen: list[dict[str, str]] = []
     errors: list[BaseException] = []
     stop = threading.Event()
 
     def search_loop() -> None:
         while not stop.is_set():
             try:
-                counts.append(es.count(index=fresh_alias)["count"])
+                hits = es.search(index=fresh_alias, size=100, source=["content_sha256"])
+                seen.append(
+                    {h["_id"]: h["_source"]["content_sha256"] for h in hits["hits"]["hits"]}
+                )
             except Exception as e:  # any failed search is a visible gap
                 errors.append(e)
 
     t = threading.Thread(target=search_loop)
     t.start()
     try:
-        second = _run(es, tmp_path, seeds, fresh_alias, mode="full")
+        second = _run(es, tmp_path, seeds, fresh_alias, mode="full", batch_size=2)
     finally:
         stop.set()
         t.join(timeout=30)
+    new = {i: d["content_sha256"] for i, d in _docs(es, fresh_alias).items()}
 
-    assert second["index"] != old_index
+    assert second["index"] != first["index"] and len(new) == 6 and new != old
     assert errors == []
-    assert len(counts) > 10, "the search loop did not overlap the rebuild"
-    assert set(counts) == {5}
+    assert len(seen) > 10, "the search loop did not overlap the rebuild"
+    assert all(s in (old, new) for s in seen)
+    assert seen[0] == old
     assert list(es.indices.get_alias(name=fresh_alias)) == [second["index"]]
 
 
