@@ -77,7 +77,21 @@ def main(args: argparse.Namespace) -> int:
             raise
         return _fail(EXIT_FAILED, f"run did not complete: {_one_line(e, url)}")
     print_summary(record)
+    if not args.dry_run:
+        print_index_state(client, alias)
     return EXIT_OK
+
+
+def print_index_state(es: Any, alias: str) -> None:
+    """What searchers now see behind the alias: its count and top persons (as Kibana shows)."""
+    from etl.search import summary
+
+    try:
+        state = summary(es, alias, facet_size=5)
+    except Exception:  # the run completed; a failed look at the result must not say otherwise
+        return
+    persons = ", ".join(f"{name} {n}" for name, n in state.facets.get("persons", []))
+    print(f"  {alias} now holds {state.documents} documents; top persons: {persons or '-'}")
 
 
 def _fail(code: int, message: str) -> int:
@@ -129,6 +143,8 @@ class _Progress:
         return self
 
     def update(self, done: int, total: int) -> None:
+        if total == 0:  # nothing new: the summary says so
+            return
         if self._bar is not None:
             self._bar.update(self._task, completed=done, total=total)
         elif done != self._last and (done == total or done == 0 or done - self._last >= 1000):

@@ -223,6 +223,9 @@ def test_cli_summary_agrees_with_count_and_person_facets(es, fresh_alias):
     assert by_name["Vladimir Putin"] == by_name["Kim Jong Un"] == 5
     assert "Putin" not in by_name and "Kim" not in by_name
     assert f"{fresh_alias}-runs/_doc/{run_id}" in out.stdout
+    top = out.stdout.split("top persons: ")[1].splitlines()[0]
+    assert f"{fresh_alias} now holds {count} documents" in out.stdout
+    assert top.startswith(", ".join(f"{k} {by_name[k]}" for k in list(by_name)[:2]))
 
 
 @pytest.mark.parametrize(
