@@ -150,7 +150,8 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
     if st.st_size == 0:
         yield Quarantine(rel, sha, "read", "empty file")
         return
-    if st.st_size > settings.input.max_file_bytes:
+    # A .jsonl is streamed, so its size is no risk: there the limit holds per line (record).
+    if st.st_size > settings.input.max_file_bytes and suffix != ".jsonl":
         limit = settings.input.max_file_bytes
         yield Quarantine(rel, sha, "read", f"file too large ({st.st_size} bytes > {limit})")
         return
@@ -163,7 +164,7 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
     )
     hints = sidecar_hints(path, root)
     if data is None:
-        yield from _read_jsonl(path, source, hints)
+        yield from _read_jsonl(path, source, hints, settings.input.max_file_bytes)
     elif fmt == "json":
         yield from _read_json(data, source, hints)
     else:
@@ -219,10 +220,19 @@ def _first_str(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def _read_jsonl(
-    path: Path, source: SourceInfo, hints: dict[str, Any]
+    path: Path, source: SourceInfo, hints: dict[str, Any], limit: int
 ) -> Iterator[RawDoc | Quarantine]:
     with path.open("rb") as f:
-        for n, line in enumerate(f, start=1):
+        n = 0
+        # readline(limit + 1): an oversized line is never held whole, only skipped.
+        while line := f.readline(limit + 1):
+            n += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                reason = f"record too large (line over {limit} bytes)"
+                yield Quarantine(source.path, source.sha256, "read", reason, n)
+                continue
             if not line.strip():
                 continue
             try:

@@ -184,15 +184,35 @@ def test_file_over_the_size_limit_is_not_read(
         update={"input": settings.input.model_copy(update={"max_file_bytes": 10})}
     )
     _write(tmp_path, "big.txt", "x" * 11)
-    _write(tmp_path, "big.jsonl", '{"text": "long enough"}\n')
+    _write(tmp_path, "big.json", '{"text": "long enough"}')
 
     def no_read(self: Path) -> bytes:
         raise AssertionError("an oversized file must not be read whole")
 
     monkeypatch.setattr(Path, "read_bytes", no_read)
-    for rel in ("big.txt", "big.jsonl"):
+    for rel in ("big.txt", "big.json"):
         q = _only(list(read(tmp_path, rel, small)))
         assert isinstance(q, Quarantine) and "file too large" in q.reason and q.sha256
+
+
+def test_jsonl_is_limited_per_line_not_per_file(tmp_path: Path, settings: Settings) -> None:
+    # streamed line by line, a .jsonl may be any size; one oversized line is one quarantine
+    small = settings.model_copy(
+        update={"input": settings.input.model_copy(update={"max_file_bytes": 40})}
+    )
+    rows = ['{"text": "first"}', '{"text": "' + "x" * 200 + '"}', '{"text": "third"}']
+    _write(tmp_path, "feed.jsonl", "\n".join(rows * 3))
+    items = list(read(tmp_path, "feed.jsonl", small))
+    assert [(type(i).__name__, i.record) for i in items[:3]] == [
+        ("RawDoc", 1),
+        ("Quarantine", 2),
+        ("RawDoc", 3),
+    ]
+    assert len(items) == 9
+    q = items[1]
+    assert isinstance(q, Quarantine) and q.reason == "record too large (line over 40 bytes)"
+    last = items[-1]
+    assert isinstance(last, RawDoc) and last.text == "third" and last.record == 9
 
 
 @pytest.mark.parametrize(
