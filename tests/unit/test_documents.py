@@ -140,3 +140,47 @@ def test_load_time_and_run_do_not_change_the_hash_or_id() -> None:
     b = to_document(ART, run_id="r2", ingested_at="2026-06-01T00:00:00+00:00")
     assert a["content_sha256"] == b["content_sha256"] and a["ingested_at"] != b["ingested_at"]
     assert doc_id(ART) == doc_id(replace(ART, body="Other", entities=None))
+
+
+def _mapping_types(props: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, spec in props.items():
+        if "properties" in spec:
+            out |= _mapping_types(spec["properties"], f"{prefix}{name}.")
+        else:
+            out[prefix + name] = spec["type"]
+    return out
+
+
+def _leaves(doc: dict, prefix: str = ""):
+    for k, v in doc.items():
+        for item in v if isinstance(v, list) else [v]:
+            if isinstance(item, dict):
+                yield from _leaves(item, f"{prefix}{k}.")
+            else:
+                yield prefix + k, item
+
+
+def _fits(kind: str, value: object) -> bool:
+    if kind in ("keyword", "text"):
+        return isinstance(value, str)
+    if kind == "date":
+        return isinstance(value, str) and datetime.fromisoformat(value) is not None
+    if kind in ("long", "integer"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, float)
+    return False
+
+
+@pytest.mark.parametrize(
+    "article",
+    [ART, replace(ART, source=replace(SRC, url="https://x.org/a"), record=3)],
+)
+def test_every_value_has_the_type_its_field_is_mapped_to(article) -> None:
+    """What dynamic:strict does not catch: a value Elasticsearch would refuse to parse."""
+    tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
+    types = _mapping_types(tpl["template"]["mappings"]["properties"])
+    doc = to_document(article, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    wrong = [(f, v) for f, v in _leaves(doc) if v is not None and not _fits(types[f], v)]
+    assert wrong == []
