@@ -36,9 +36,12 @@ def _declared(data: bytes) -> str | None:
         return None
     name = m.group(1).decode("ascii", "ignore").lower()
     try:
-        return codecs.lookup(name).name
+        name = codecs.lookup(name).name
     except LookupError:
         return None
+    # As browsers do (WHATWG Encoding): these labels mean windows-1252, whose smart quotes and
+    # euro sign sit where latin-1 has control characters.
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
 
 def decode(data: bytes, *, is_html: bool = False) -> str:
@@ -55,7 +58,9 @@ def decode(data: bytes, *, is_html: bool = False) -> str:
             break
     if text is None:
         declared = _declared(data) if is_html else None
-        candidates = [c for c in (declared, "utf-8") if c]
+        # Valid UTF-8 first: pages often declare a legacy charset they no longer use, while
+        # legacy bytes almost never happen to be valid UTF-8.
+        candidates = [c for c in ("utf-8", declared) if c]
         for enc in candidates:
             try:
                 text = data.decode(enc)

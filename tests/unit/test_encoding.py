@@ -38,6 +38,24 @@ CASES = [
     ),
     # a declared charset that is wrong for the bytes falls back to UTF-8
     ('<meta charset="us-ascii"><p>café'.encode(), True, '<meta charset="us-ascii"><p>café'),
+    (
+        '<meta charset="iso-8859-2"><p>“Kraków”'.encode(),
+        True,
+        '<meta charset="iso-8859-2"><p>“Kraków”',
+    ),
+    # iso-8859-1 and ascii labels mean windows-1252, as in browsers: quotes and € survive
+    (
+        b'<meta charset="iso-8859-1"><p>\x93Hi\x94 \x80 caf\xe9',
+        True,
+        '<meta charset="iso-8859-1"><p>“Hi” € café',
+    ),
+    (b'<meta charset="ascii"><p>\x93Hi\x94', True, '<meta charset="ascii"><p>“Hi”'),
+    # a real legacy charset is honoured
+    (
+        '<meta charset="iso-8859-2"><p>Kraków, Łódź'.encode("iso-8859-2"),
+        True,
+        '<meta charset="iso-8859-2"><p>Kraków, Łódź',
+    ),
 ]
 
 
