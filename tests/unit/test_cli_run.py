@@ -9,6 +9,7 @@ import pytest
 
 from etl.__main__ import main
 from etl.cli_run import print_summary
+from etl.settings import get_settings
 
 
 @pytest.fixture
@@ -45,12 +46,22 @@ def test_argparse_errors_exit_2(capsys) -> None:
     assert e.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
-def test_unreachable_elasticsearch_exits_1_with_one_line(nothing_listens, capsys) -> None:
+def test_unreachable_elasticsearch_exits_1_with_one_line(nothing_listens, capsys, monkeypatch):
+    s = get_settings()
+    quick = s.model_copy(
+        update={
+            "elasticsearch": s.elasticsearch.model_copy(
+                update={"max_retries": 2, "initial_backoff": 0.01, "max_backoff": 0.02}
+            )
+        }
+    )
+    for module in ("etl.cli_run", "etl.es"):
+        monkeypatch.setattr(f"{module}.get_settings", lambda: quick)
     assert main(["run", "--input", "data/sample", "--index", "x"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
         f"error: run did not complete: Elasticsearch at {nothing_listens} unreachable "
-        "after 5 retries"
+        "after 2 retries"
     ]
 
 
