@@ -20,15 +20,29 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="run the pipeline on a folder and load it into Elasticsearch",
-        description="Read, clean, enrich and load a folder of raw news files.",
+        description="Read, clean, enrich and load a folder of raw news files. "
+        "Exit status: 0 completed (quarantined files included), 1 could not complete, "
+        "2 bad usage. Elasticsearch: ES_URL (default http://127.0.0.1:9200).",
     )
     p.add_argument("--input", required=True, metavar="DIR", help="raw root to read")
     p.add_argument("--index", default=None, metavar="ALIAS", help="index alias (default: news)")
-    p.add_argument("--mode", choices=("incremental", "full"), default="incremental")
-    p.add_argument("--since", metavar="DATE", help="only files modified on or after DATE")
-    p.add_argument("--dry-run", action="store_true", help="process and report, write nothing")
-    p.add_argument("--batch-size", type=int, default=None, metavar="N")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument(
+        "--mode",
+        choices=("incremental", "full"),
+        default="incremental",
+        help="incremental (default): add new and changed files to the index behind the alias; "
+        "full: build a new index, then swap the alias to it at once",
+    )
+    p.add_argument(
+        "--since", metavar="DATE", help="incremental only: files modified on or after DATE"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="process and report; write nothing to Elasticsearch"
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, metavar="N", help="files per batch (default: 200)"
+    )
+    p.add_argument("--debug", action="store_true", help="log everything, show tracebacks")
     p.set_defaults(func=main)
 
 
