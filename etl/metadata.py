@@ -51,7 +51,6 @@ def strip_site_suffix(title: str, site_name: str | None = None) -> str:
     return stripped.strip() or title
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20|21)\d{2}(?!\d)")
 # Zone abbreviations common in US/UK/European/East Asian news markup (hours east of UTC).
 _TZ_NAMES = {
     name: int(hours * 3600)
@@ -74,21 +73,35 @@ def parse_date(value: Any) -> datetime | None:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            # dateutil fills a missing year or day from today: that would invent a date.
-            if not _YEAR.search(text):
+            parsed = _parse_written(text)
+            if parsed is None:
                 return None
-            from dateutil import parser
-
-            with warnings.catch_warnings():
-                # An unknown zone name leaves the time zone-less (then UTC): the day still holds.
-                warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
-                try:
-                    dt = parser.parse(text, fuzzy=False, tzinfos=_TZ_NAMES)
-                except (ValueError, OverflowError):
-                    return None
+            dt = parsed
     if not 1900 <= dt.year <= 2200:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _parse_written(text: str) -> datetime | None:
+    """A written date with year, month and day all present, else None.
+
+    dateutil fills missing parts from a default: parsing with two different defaults shows
+    whether any part of the date came from the default rather than from the text.
+    """
+    from dateutil import parser
+
+    with warnings.catch_warnings():
+        # An unknown zone name leaves the time zone-less (then UTC): the day still holds.
+        warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+        try:
+            a = parser.parse(text, default=_DEFAULTS[0], tzinfos=_TZ_NAMES)
+            b = parser.parse(text, default=_DEFAULTS[1], tzinfos=_TZ_NAMES)
+        except (ValueError, OverflowError):
+            return None
+    return a if a.date() == b.date() else None
+
+
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 
 def date_from_text(text: str) -> datetime | None:

@@ -267,7 +267,12 @@ def sidecar_hints(path: Path, root: Path) -> dict[str, Any]:
     entries, error = _manifest(path.parent)
     if error:
         hints["_sidecar_error"] = error
-    hints.update(entries.get(path.name, {}))
+    # Keyed by name in the folder, or by path under the raw root (scrapers write either).
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.name
+    hints.update(entries.get(path.name) or entries.get(rel) or {})
     for sidecar in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json")):
         if sidecar.is_file():
             try:

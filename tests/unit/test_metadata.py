@@ -28,9 +28,14 @@ from etl.settings import get_settings
         (None, None),
         ("not a date", None),
         ("1066-10-14", None),
-        # dateutil would fill a missing year or month from today: no year, no date
+        # dateutil would fill a missing year, month or day from today: incomplete, no date
         ("September 13", None),
         ("13", None),
+        ("1999", None),
+        ("September 2023", None),
+        ("Wednesday", None),
+        ("Sep 13 2023", datetime(2023, 9, 13, tzinfo=UTC)),
+        ("2023/09/13 10:30", datetime(2023, 9, 13, 10, 30, tzinfo=UTC)),
         ("Nov 19, 2019 5:30 PM EST", datetime(2019, 11, 19, 22, 30, tzinfo=UTC)),
         ("Wed, 13 Sep 2023 10:00:00 GMT", datetime(2023, 9, 13, 10, tzinfo=UTC)),
         ("13 September 2023 19:00 KST", datetime(2023, 9, 13, 10, tzinfo=UTC)),

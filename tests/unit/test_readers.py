@@ -294,6 +294,15 @@ def test_sidecar_overrides_record_and_manifest(tmp_path: Path, settings: Setting
     assert doc.source.name == "Sidecar News" and doc.source.url == "https://m.org/a"
 
 
+@pytest.mark.parametrize("key", ["a.txt", "./a.txt", "site/a.txt"])
+def test_manifest_keyed_by_name_or_path_under_the_root(
+    tmp_path: Path, settings: Settings, key: str
+) -> None:
+    _write(tmp_path, "site/a.txt", "Body text")
+    _write(tmp_path, "site/manifest.csv", f"path,publisher\n{key},Wire\n")
+    assert _doc(tmp_path, "site/a.txt", settings).source.name == "Wire"
+
+
 @pytest.mark.parametrize(
     ("files", "hints"),
     [
