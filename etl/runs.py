@@ -209,10 +209,12 @@ def record_failure(
     """Best effort after a failed run: drop its unpublished generation, record why it failed."""
     if es is None or ctx.dry_run:
         return
-    # The original error is what the user must see, not a failure to clean up after it.
+    # One try each, no retries: when the server is what failed, the user should get the error
+    # now, not after another round of backoff. The original error is what the user must see.
+    once = es.options(max_retries=0)
     with contextlib.suppress(Exception):
         if ctx.mode == "full" and ctx.target_index:
-            index.delete_unpublished(es, ctx.alias, ctx.target_index)
+            index.delete_unpublished(once, ctx.alias, ctx.target_index)
     with contextlib.suppress(Exception):
         record = base_record(ctx, status="failed", error=str(error) or type(error).__name__)
-        index.write_run_record(es, ctx.alias, record, settings)
+        index.write_run_record(once, ctx.alias, record, settings)
