@@ -154,11 +154,13 @@ def is_headline(line: str, rest: str) -> bool:
 def clean_text(text: str, patterns: Patterns) -> CleanText:
     """Clean scraped plain text: header, boilerplate, whitespace; split off a headline."""
     text, header_date = strip_header(text, patterns)
-    body = clean_body(text, patterns)
+    body = normalize_whitespace(drop_boilerplate(text, patterns))
+    # The headline first: "Putin and Kim to meet on Wednesday" has a caption's shape.
     first, _, rest = body.partition("\n\n")
     title = None
     if is_headline(first, rest):
         title, body = first, rest
+    body = drop_tail(drop_paragraphs(body, patterns), patterns)
     return CleanText(title=title, header_date=header_date, body=body)
 
 

@@ -68,6 +68,13 @@ BODY = (
             "North Korean",
         ),
         ("A line that introduces a list:\n\n" + BODY, None, None, "A line"),
+        # a headline shaped like a photo caption is still the headline, not dropped
+        (
+            "Putin and Kim to meet on Wednesday\n\n" + BODY,
+            "Putin and Kim to meet on Wednesday",
+            None,
+            "The first",
+        ),
     ],
 )
 def test_clean_text_header_and_headline(
