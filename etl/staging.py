@@ -38,6 +38,16 @@ def open_text(location: str, mode: str = "r") -> IO[str]:
     return fs.open(path, mode, encoding="utf-8")
 
 
+def open_read(location: str) -> IO[str]:
+    """Open a staged file for reading (UTF-8 text)."""
+    return open_text(location, "r")
+
+
+def open_write(location: str) -> IO[str]:
+    """Open a staged file for writing (UTF-8 text), creating its folder."""
+    return open_text(location, "w")
+
+
 def exists(location: str) -> bool:
     fs, path = _fs(location)
     return bool(fs.exists(path))

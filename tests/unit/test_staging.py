@@ -44,7 +44,9 @@ def test_round_trips(root: str) -> None:
 
 def test_write_line_appends_to_an_open_file(root: str) -> None:
     loc = staging.join(root, "q.jsonl")
-    with staging.open_text(loc, "w") as f:
+    with staging.open_write(loc) as f:
         staging.write_line(f, {"path": "a"})
         staging.write_line(f, {"path": "b"})
     assert [r["path"] for r in staging.read_jsonl(loc)] == ["a", "b"]
+    with staging.open_read(loc) as f:
+        assert f.read().count("\n") == 2
