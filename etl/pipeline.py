@@ -101,6 +101,8 @@ def start_run(
     location = staging or staging_root
     if not location:
         raise UsageError("a staging location is required")
+    if es is None and not dry_run:
+        raise UsageError("an Elasticsearch client is required unless it is a dry run")
     when = check_request(input_root, alias, mode, since)
     target: str | None = None
     if es is not None and not dry_run:

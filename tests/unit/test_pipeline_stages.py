@@ -41,6 +41,18 @@ def test_run_context_survives_json(tmp_path: Path) -> None:
     assert ctx.incremental and not _ctx(tmp_path, mode="full").incremental
 
 
+def test_only_a_dry_run_goes_without_elasticsearch(tmp_path: Path) -> None:
+    with pytest.raises(pipeline.UsageError, match="Elasticsearch client"):
+        pipeline.start_run(
+            None,
+            input_root=SEEDS,
+            alias="news",
+            mode="incremental",
+            staging=str(tmp_path),
+            settings=get_settings(),
+        )
+
+
 def test_run_ids_sort_by_time_and_differ() -> None:
     a, b = pipeline.new_run_id(), pipeline.new_run_id()
     assert a != b and a.startswith("run-20")
@@ -218,6 +230,7 @@ def test_staged_batch_layout_and_quarantine_files(tmp_path: Path) -> None:
         mode="incremental",
         staging=str(tmp_path / "stage"),
         settings=settings,
+        dry_run=True,
     )
     [batch] = pipeline.discover(ctx, settings, batch_size=10)
     staged = pipeline.process_batch(ctx, batch, settings)
