@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,15 @@ def main(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"clean: no such folder: {root}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        _print_all(root, args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _print_all(root: Path, args: argparse.Namespace) -> None:
     from etl.prepare import prepare
     from etl.readers import read_all
     from etl.settings import get_settings
@@ -92,4 +102,3 @@ def main(args: argparse.Namespace) -> int:
         for q in quarantined:
             rec = f" #{q.record}" if q.record is not None else ""
             print(f"  QUARANTINE {q.path}{rec} [{q.stage}]: {q.reason}")
-    return EXIT_OK
