@@ -14,6 +14,11 @@ _BOMS = (
 )
 
 
+# JSON's \u escapes can leave half of a surrogate pair, which no encoder (spaCy, the ES client)
+# accepts; it carries no character, so it becomes U+FFFD like any other undecodable unit.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class DecodeError(ValueError):
     """The bytes are not text we can decode; the message is the quarantine reason."""
 
@@ -74,7 +79,7 @@ def decode(data: bytes, *, is_html: bool = False) -> str:
 
 def normalize_text(text: str) -> str:
     """Repair mojibake, fold newlines to \\n and compose to NFC (for already-decoded strings)."""
-    text = _repair(text)
+    text = _repair(_LONE_SURROGATE.sub("\ufffd", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

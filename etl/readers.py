@@ -8,11 +8,12 @@ ones. Raw files are only ever opened for reading.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -163,10 +164,19 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
         modified_at=datetime.fromtimestamp(st.st_mtime, tz=UTC),
     )
     hints = sidecar_hints(path, root)
-    if data is None:
-        yield from _read_jsonl(path, source, hints, settings.input.max_file_bytes)
-    elif fmt == "json":
-        yield from _read_json(data, source, hints)
+    if data is None or fmt == "json":
+        records = (
+            _read_jsonl(path, source, hints, settings.input.max_file_bytes)
+            if data is None
+            else _read_json(data, source, hints)
+        )
+        empty = True
+        with contextlib.closing(records):  # closing this generator closes the file at once
+            for item in records:
+                empty = False
+                yield item
+        if empty:  # "[]" or only blank lines: say so rather than yield nothing at all
+            yield Quarantine(rel, sha, "read", "no records in the file")
     else:
         try:
             text = decode(data, is_html=fmt == "html")
@@ -202,8 +212,10 @@ def _record(
 ) -> RawDoc | Quarantine:
     if not isinstance(obj, dict):
         return Quarantine(source.path, source.sha256, "read", "record is not a JSON object", n)
-    hints = {HINT_KEYS[k]: v for k, v in obj.items() if k in HINT_KEYS and v not in (None, "")}
-    hints.update(file_hints)  # the sidecar/manifest wins over the record
+    fields, refused = _fold(obj)
+    hints: dict[str, Any] = {**fields, **file_hints}  # the sidecar/manifest wins over the record
+    if refused:
+        _note(hints, f"record: {refused}")
     text, html = _first_str(obj, TEXT_KEYS), _first_str(obj, HTML_KEYS)
     if text is None and html is None:
         return Quarantine(source.path, source.sha256, "read", "record has no text or html", n)
@@ -221,7 +233,7 @@ def _first_str(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 def _read_jsonl(
     path: Path, source: SourceInfo, hints: dict[str, Any], limit: int
-) -> Iterator[RawDoc | Quarantine]:
+) -> Generator[RawDoc | Quarantine, None, None]:
     with path.open("rb") as f:
         n = 0
         # readline(limit + 1): an oversized line is never held whole, only skipped.
@@ -245,7 +257,7 @@ def _read_jsonl(
 
 def _read_json(
     raw: bytes, source: SourceInfo, hints: dict[str, Any]
-) -> Iterator[RawDoc | Quarantine]:
+) -> Generator[RawDoc | Quarantine, None, None]:
     try:
         data = json.loads(decode(raw))
     except (DecodeError, ValueError) as e:
@@ -263,30 +275,50 @@ def sidecar_hints(path: Path, root: Path) -> dict[str, Any]:
 
     A broken sidecar or manifest does not stop the document: ``_sidecar_error`` says why.
     """
-    hints: dict[str, Any] = {}
     entries, error = _manifest(path.parent)
-    if error:
-        hints["_sidecar_error"] = error
     # Keyed by name in the folder, or by path under the raw root (scrapers write either).
     try:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.name
-    hints.update(entries.get(path.name) or entries.get(rel) or {})
+    hints: dict[str, Any] = dict(entries.get(path.name) or entries.get(rel) or {})
+    if error:  # a broken manifest line may have been this file's
+        _note(hints, error)
     for sidecar in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json")):
         if sidecar.is_file():
             try:
-                hints.update(_fold(json.loads(decode(sidecar.read_bytes()))))
+                fields, refused = _fold(json.loads(decode(sidecar.read_bytes())))
             except (DecodeError, ValueError, OSError) as e:
-                hints["_sidecar_error"] = f"{sidecar.name}: {e}"
+                _note(hints, f"{sidecar.name}: {e}")
+            else:
+                hints.update(fields)
+                if refused:
+                    _note(hints, f"{sidecar.name}: {refused}")
             break
     return hints
 
 
-def _fold(obj: Any) -> dict[str, Any]:
+def _fold(obj: Any) -> tuple[dict[str, str], str | None]:
+    """The fields the pipeline knows, as clean strings; and why any known field was refused."""
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
-    return {HINT_KEYS[k]: v for k, v in obj.items() if k in HINT_KEYS and v not in (None, "")}
+    fields: dict[str, str] = {}
+    refused = []
+    for k, v in obj.items():
+        if k not in HINT_KEYS or v is None:
+            continue
+        if not isinstance(v, str):
+            # A number or list as a title or URL would become a bogus title or document id.
+            refused.append(f"{k} is not a string")
+            continue
+        if v := normalize_text(v).strip():
+            fields[HINT_KEYS[k]] = v
+    return fields, "; ".join(refused) or None
+
+
+def _note(hints: dict[str, Any], reason: str) -> None:
+    """Add why some metadata was ignored (the document itself still loads)."""
+    hints["_sidecar_error"] = "; ".join(filter(None, (hints.get("_sidecar_error"), reason)))
 
 
 Manifest = tuple[dict[str, dict[str, Any]], str | None]
@@ -313,23 +345,35 @@ def _parse_manifests(folder: str, stamps: tuple[tuple[str, int, int], ...]) -> M
     errors: list[str] = []
     for name, _, _ in stamps:  # csv first, so manifest.jsonl wins when both exist
         try:
-            # utf-8-sig: spreadsheets often save CSV with a BOM.
-            with open(Path(folder, name), encoding="utf-8-sig", newline="") as f:
-                rows: list[Any] = (
-                    list(csv.DictReader(f))
-                    if name.endswith(".csv")
-                    else [json.loads(line) for line in f if line.strip()]
+            for row in _manifest_rows(Path(folder, name), errors):
+                key = row.get("path") or row.get("file") if isinstance(row, dict) else None
+                if not key:
+                    errors.append(f"{name}: row without path/file")
+                    continue
+                # Keys are relative to the manifest's folder; tolerate "./a.html".
+                entry = entries.setdefault(
+                    PurePosixPath(str(key)).as_posix().removeprefix("./"), {}
                 )
+                fields, refused = _fold(row)
+                entry.update(fields)
+                if refused:  # only this file's metadata is affected
+                    _note(entry, f"{name}: {refused}")
         except (OSError, ValueError, csv.Error) as e:
             errors.append(f"{name}: {e}")
-            continue
-        for row in rows:
-            key = row.get("path") or row.get("file") if isinstance(row, dict) else None
-            if not key:
-                errors.append(f"{name}: row without path/file")
-                continue
-            # Keys are relative to the manifest's folder; tolerate "./a.html".
-            entries.setdefault(PurePosixPath(str(key)).as_posix().removeprefix("./"), {}).update(
-                _fold(row)
-            )
     return entries, "; ".join(errors) or None
+
+
+def _manifest_rows(path: Path, errors: list[str]) -> Iterator[Any]:
+    """Rows of a manifest; a broken JSON line costs only that line (noted in ``errors``)."""
+    # utf-8-sig: spreadsheets often save CSV with a BOM.
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        if path.name.endswith(".csv"):
+            yield from csv.DictReader(f)
+            return
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as e:
+                errors.append(f"{path.name} line {n}: {e}")

@@ -99,6 +99,9 @@ def test_bad_bytes_raise_a_reason(data: bytes, reason: str) -> None:
         ("e\u0301", "\u00e9"),
         ("a\r\nb", "a\nb"),
         ("plain", "plain"),
+        ("lone \ud800 high", "lone \ufffd high"),  # from a JSON escape; no encoder takes it
+        ("lone \udc00 low", "lone \ufffd low"),
+        ("pair \U0001f600", "pair \U0001f600"),
     ],
 )
 def test_normalize_text(text: str, expected: str) -> None:

@@ -126,6 +126,17 @@ def test_sha256_is_of_the_raw_bytes(tmp_path: Path, settings: Settings) -> None:
         ({"publisher": "P"}, {"source": "P"}),
         ({"lang": "de"}, {"language": "de"}),
         ({"title": "", "url": None, "other": "x"}, {}),
+        ({"title": "  Padded\r\ntitle "}, {"title": "Padded\ntitle"}),
+        ({"title": "caf\u0065\u0301"}, {"title": "caf\u00e9"}),  # NFC
+        ({"title": "half \ud800 pair"}, {"title": "half \ufffd pair"}),
+        (
+            {"title": {"a": 1}, "url": ["x"], "lang": 5, "site": "S"},
+            {
+                "source": "S",
+                "_sidecar_error": "record: title is not a string; "
+                "url is not a string; lang is not a string",
+            },
+        ),
     ],
 )
 def test_record_fields_become_normalised_hints(
@@ -136,6 +147,16 @@ def test_record_fields_become_normalised_hints(
     assert doc.hints == hints
     assert doc.source.name == hints.get("source", "unknown")
     assert doc.source.url == hints.get("url")
+
+
+def test_lone_surrogate_escape_in_record_text_becomes_replacement_char(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # spaCy and the Elasticsearch client both refuse to encode a lone surrogate.
+    _write(tmp_path, "s.jsonl", '{"text": "before \\ud800 after"}\n')
+    doc = _doc(tmp_path, "s.jsonl", settings)
+    assert doc.text == "before \ufffd after"
+    assert doc.text.encode("utf-8")
 
 
 def test_json_list_gives_one_document_per_record(tmp_path: Path, settings: Settings) -> None:
@@ -163,6 +184,8 @@ def test_json_list_gives_one_document_per_record(tmp_path: Path, settings: Setti
         ("bad.json", b"{not json", "invalid JSON"),
         ("list.json", b'[{"title": "no body"}]', "record has no text or html"),
         ("scalar.json", b"42", "record is not a JSON object"),
+        ("none.json", b"[]", "no records in the file"),
+        ("blank.jsonl", b"\n  \n\n", "no records in the file"),
     ],
 )
 def test_bad_input_is_quarantined_with_a_reason(
@@ -272,7 +295,8 @@ def test_jsonl_is_read_lazily(tmp_path: Path, settings: Settings) -> None:
     first = next(it)
     assert isinstance(first, RawDoc) and first.text == "body 0" and first.record == 1
     # The open file behind the generator has been read only a little way in.
-    inner = it.gi_yieldfrom
+    assert it.gi_frame is not None
+    inner = it.gi_frame.f_locals["records"]
     assert isinstance(inner, GeneratorType)
     assert inner.gi_frame is not None
     f = inner.gi_frame.f_locals["f"]
@@ -342,6 +366,8 @@ def test_sidecars_and_manifests_override_record_fields(
         ({"c.meta.json": "[1, 2]"}, "not a JSON object"),
         ({"manifest.jsonl": '{"path": "c.txt"}\n{broken\n'}, "manifest.jsonl"),
         ({"manifest.csv": "title\nno key column\n"}, "row without path/file"),
+        ({"c.txt.meta.json": '{"title": ["a", "list"]}'}, "c.txt.meta.json: title is not a string"),
+        ({"manifest.jsonl": '{"path": "c.txt", "date": 20240101}\n'}, "date is not a string"),
     ],
 )
 def test_broken_sidecar_or_manifest_is_visible_not_fatal(
@@ -352,6 +378,19 @@ def test_broken_sidecar_or_manifest_is_visible_not_fatal(
         _write(tmp_path, name, content)
     doc = _doc(tmp_path, "c.txt", settings)
     assert doc.text == "Some text." and error in doc.hints["_sidecar_error"]
+
+
+def test_a_broken_manifest_line_costs_only_that_line(tmp_path: Path, settings: Settings) -> None:
+    rows = ['{"path": "a.txt", "title": "Kept"}', "{broken", '{"path": "b.txt", "title": 7}']
+    _write(tmp_path, "manifest.jsonl", "\n".join(rows) + "\n")
+    for rel in ("a.txt", "b.txt"):
+        _write(tmp_path, rel, "Some text.")
+    a, b = _doc(tmp_path, "a.txt", settings), _doc(tmp_path, "b.txt", settings)
+    assert a.hints["title"] == "Kept" and "title" not in b.hints
+    # The broken line could have been either file's; the refused title is only b's.
+    assert a.hints["_sidecar_error"].startswith("manifest.jsonl line 2: ")
+    assert "title is not a string" not in a.hints["_sidecar_error"]
+    assert b.hints["_sidecar_error"].startswith("manifest.jsonl: title is not a string; ")
 
 
 def test_manifest_parsed_once_per_folder_and_never_stale(
