@@ -164,9 +164,12 @@ def _annotate(
             by_model.setdefault(model.package, (model, []))[1].append(i)
     for model, idxs in by_model.values():
         texts = (_fit(ner_text(batch[i]), model.nlp.max_length) for i in idxs)
-        docs = model.nlp.pipe(texts, batch_size=settings.batch_size)
-        for i, doc in zip(idxs, docs, strict=True):
-            results[i] = entities_from_doc(doc, table, model.name)
+        # The model lives as long as the process: without a memory zone its string store would
+        # keep every new word of every batch, so memory grew with the number of files.
+        with model.nlp.memory_zone():
+            docs = model.nlp.pipe(texts, batch_size=settings.batch_size)
+            for i, doc in zip(idxs, docs, strict=True):
+                results[i] = entities_from_doc(doc, table, model.name)
     return [r if r is not None else Entities() for r in results]
 
 

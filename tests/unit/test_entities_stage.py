@@ -157,3 +157,21 @@ def test_entity_mentions_records() -> None:
         {"name": "Vladimir Putin", "type": "person", "count": 1},
         {"name": "Vladivostok", "type": "location", "count": 1},
     ]
+
+
+def test_model_vocabulary_does_not_grow_with_the_words_of_a_run() -> None:
+    """The model lives for the process; each batch's new strings must not stay behind."""
+    model = load_model(PACKAGES, tuple(SETTINGS.entities.disable))
+    strings = model.nlp.vocab.strings
+
+    def run(k: int) -> list[Article]:
+        novel = " ".join(f"zq{k}x{i}word" for i in range(200))  # words no text had before
+        batch = [_art(f"Vladimir Putin met Kim Jong Un. {novel} {j}.", n=j) for j in range(4)]
+        return list(add_entities(batch, SETTINGS))
+
+    run(0)  # warm-up: what the first call adds for good (model internals) is not counted
+    before = len(strings)
+    out = [a for k in range(1, 4) for a in run(k)]
+    assert len(strings) == before
+    # Entities are plain strings, so they survive the end of the batch's memory zone.
+    assert all({"Vladimir Putin", "Kim Jong Un"} <= set(a.entities.persons) for a in out)
