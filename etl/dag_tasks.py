@@ -77,36 +77,36 @@ def _safe(run_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
 
 
-def _since(value: Any) -> datetime | None:
+def _since(value: Any) -> datetime | str | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    return datetime.fromisoformat(str(value))
+    return str(value)  # check_request parses it and refuses what is not a date
 
 
 def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """Task ``start``: prepare the target index; return the run context."""
+    """Task ``start``: check the request, prepare the target index; return the run context."""
     from airflow.sdk.exceptions import AirflowFailException
 
     settings = get_settings()
-    root = settings.path(params["input_path"])
-    if not root.is_dir():
-        # Retrying cannot make a missing folder appear: fail the run at once, in one line.
-        raise AirflowFailException(f"input folder not found: {root}")
-    ctx = pipeline.start_run(
-        es_client(),
-        input_root=str(root),
-        alias=params["index"],
-        mode=params["mode"],
-        since=_since(params.get("since")),
-        dry_run=bool(params.get("dry_run")),
-        staging_root=staging_root(run_id),
-        settings=settings,
-        run_id=_safe(run_id),
-    )
+    try:
+        ctx = pipeline.start_run(
+            es_client(),
+            input_root=str(settings.path(params["input_path"])),
+            alias=params["index"],
+            mode=params["mode"],
+            since=_since(params.get("since")),
+            dry_run=bool(params.get("dry_run")),
+            staging=staging_root(run_id),
+            settings=settings,
+            run_id=_safe(run_id),
+        )
+    except pipeline.UsageError as e:
+        # Retrying cannot fix the request (a missing folder, full with since): fail at once.
+        raise AirflowFailException(str(e)) from None
     return ctx.as_dict()
 
 
@@ -128,11 +128,13 @@ def load(ctx: dict[str, Any], staged_uri: str) -> dict[str, Any]:
 
 
 def finalize(ctx: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Task ``finalize``: alias swap (full), run record, quarantine report in the log."""
+    """Task ``finalize``: alias swap (full), run record, quarantine and warnings in the log."""
     run = pipeline.RunContext.from_dict(ctx)
     record = pipeline.finalize(es_client(), run, results, get_settings())
     counts = record.get("counts", {})
     log.info("run %s (%s) finished: %s", run.run_id, run.mode, counts)
     for q in record.get("quarantine", []):
         log.warning("quarantined %s [%s]: %s", q.get("path"), q.get("stage"), q.get("reason"))
+    for w in record.get("warnings", []):
+        log.warning("%s: metadata ignored: %s", w.get("path"), w.get("reason"))
     return {"run_id": run.run_id, "counts": counts, "index": record.get("index")}

@@ -91,15 +91,13 @@ def start_run(
     since: datetime | str | None = None,
     dry_run: bool = False,
     run_id: str | None = None,
-    staging_root: str | None = None,  # earlier name of ``staging``
 ) -> RunContext:
     """Check the request and prepare the target index; a dry run writes nothing to ES.
 
     Full runs get a new empty generation; incremental runs the index behind the alias (created
     with the alias on the first run, its mapping brought up to date otherwise).
     """
-    location = staging or staging_root
-    if not location:
+    if not staging:
         raise UsageError("a staging location is required")
     if es is None and not dry_run:
         raise UsageError("an Elasticsearch client is required unless it is a dry run")
@@ -115,7 +113,7 @@ def start_run(
             index.sync_mapping(es, target, settings)
     elif es is not None:
         target = index.current_index(es, alias)  # read only: to report what would change
-    stg.makedirs(location)
+    stg.makedirs(staging)
     return RunContext(
         run_id=run_id or new_run_id(),
         alias=alias,
@@ -125,7 +123,7 @@ def start_run(
         started_at=datetime.now(UTC).isoformat(),
         since=when.isoformat() if when else None,
         dry_run=dry_run,
-        staging=location,
+        staging=staging,
     )
 
 
@@ -193,15 +191,13 @@ def run(
     batch_size: int | None = None,
     staging: str | None = None,
     progress: Progress | None = None,
-    staging_root: str | None = None,  # earlier name of ``staging``
 ) -> dict[str, Any]:
     """The whole pipeline in this process, through exactly the stages the DAG runs.
 
     Without ``staging`` the batches go through a temporary folder removed afterwards.
     ``progress(done_files, total_files)`` is called as batches complete.
     """
-    location = staging or staging_root
-    if location is None:
+    if staging is None:
         with tempfile.TemporaryDirectory(prefix="news-etl-", ignore_cleanup_errors=True) as tmp:
             return run(
                 es,
@@ -221,7 +217,7 @@ def run(
         alias=alias,
         mode=mode,
         settings=settings,
-        staging=location,
+        staging=staging,
         since=since,
         dry_run=dry_run,
     )

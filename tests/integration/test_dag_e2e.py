@@ -104,8 +104,20 @@ def test_dag_dry_run_writes_nothing(es, fresh_alias, airflow_env):
     assert dict(es.indices.get(index=f"{fresh_alias}*")) == {}
 
 
-def test_dag_run_fails_loudly_on_a_missing_folder(airflow_env, fresh_alias):
-    conf = {"input_path": "/nonexistent/raw", "index": fresh_alias, "mode": "incremental"}
-    out = _dag_test(airflow_env, conf)
+@pytest.mark.parametrize(
+    ("conf", "reason"),
+    [
+        ({"input_path": "/nonexistent/raw", "mode": "incremental"}, "input folder not found"),
+        (
+            {"input_path": "data/sample", "mode": "full", "since": "2026-01-01"},
+            "--since applies to incremental runs",
+        ),
+    ],
+)
+def test_dag_run_refuses_a_bad_request_at_once(airflow_env, fresh_alias, conf, reason):
+    """Retrying cannot fix a bad request: start fails without a retry, saying why."""
+    out = _dag_test(airflow_env, {**conf, "index": fresh_alias})
     assert out.returncode == 1
     assert "error: DAG run ended" in out.stderr
+    assert "start: failed" in out.stdout and "up_for_retry" not in out.stdout
+    assert reason in out.stderr
