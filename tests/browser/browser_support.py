@@ -53,32 +53,6 @@ def need(ok: bool, reason: str) -> None:
 # --- Elasticsearch ---------------------------------------------------------------------------
 
 
-def create_index(es: Any, alias: str, docs: list[dict[str, Any]]) -> str:
-    """A concrete index from the index contract behind ``alias``, with ``docs`` loaded."""
-    template = json.loads((ROOT / "config" / "index_template.json").read_text())["template"]
-    name = f"{alias}-000001"
-    es.indices.create(
-        index=name,
-        settings=template["settings"],
-        mappings=template["mappings"],
-        aliases={alias: {}},
-    )
-    for i, doc in enumerate(docs):
-        es.index(index=name, id=f"doc-{i}", document=doc)
-    es.indices.refresh(index=name)
-    return name
-
-
-def drop_alias(es: Any, alias: str) -> None:
-    """Delete every index behind ``alias`` and ``alias-*`` (explicit names: no wildcard delete)."""
-    names: set[str] = set()
-    for pattern in (alias, f"{alias}-*"):
-        with contextlib.suppress(Exception):  # nothing there
-            names.update(es.indices.get(index=pattern, expand_wildcards="all").body)
-    for name in sorted(names):
-        es.indices.delete(index=name, ignore_unavailable=True)
-
-
 # --- Airflow ---------------------------------------------------------------------------------
 
 

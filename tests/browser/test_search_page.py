@@ -7,26 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from search_indices import create_index, drop_alias, search_doc
 
-from browser.browser_support import ARTIFACTS, Airflow, create_index, drop_alias, login
+from browser.browser_support import ARTIFACTS, Airflow, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow, pytest.mark.integration]
 
 
-def _doc(title: str, body: str, day: str, source: str, persons: list[str], **more: Any) -> dict:
-    return {
-        "title": title,
-        "body": body,
-        "published_at": day,
-        "language": more.pop("language", "en"),
-        "source": {"name": source},
-        "entities": {"persons": persons, **more},
-    }
-
-
 # Four mention the satellite program; three of those name Putin, two of them also Kim.
 DOCS = [
-    _doc(
+    search_doc(
         "Kim wins big from talks with Putin",
         "Putin and Kim Jong Un discussed the satellite program at the Vostochny Cosmodrome.",
         "2023-09-13",
@@ -34,7 +24,7 @@ DOCS = [
         ["Vladimir Putin", "Kim Jong Un"],
         locations=["Russia", "Vostochny Cosmodrome"],
     ),
-    _doc(
+    search_doc(
         "Putin promises help with satellites",
         "Vladimir Putin said Russia would help North Korea build satellites; Kim Jong Un agreed.",
         "2023-09-13",
@@ -42,7 +32,7 @@ DOCS = [
         ["Vladimir Putin", "Kim Jong Un"],
         locations=["Russia", "North Korea"],
     ),
-    _doc(
+    search_doc(
         "Pyongyang's satellite plans",
         "Kim Jong Un inspected a satellite launch site.",
         "2023-09-12",
@@ -50,7 +40,7 @@ DOCS = [
         ["Kim Jong Un"],
         locations=["North Korea"],
     ),
-    _doc(
+    search_doc(
         "Kremlin on the satellite talks",
         "Putin's spokesman Dmitry Peskov said satellite cooperation was discussed.",
         "2023-09-14",
@@ -58,14 +48,14 @@ DOCS = [
         ["Vladimir Putin", "Dmitry Peskov"],
         organizations=["Kremlin"],
     ),
-    _doc(
+    search_doc(
         "Markets <b>rally</b> & <img src=x onerror=alert(1)>",
         "Stocks rose on Wednesday; no satellites involved.",
         "2023-09-13",
         "Reuters",
         ["Janet Yellen"],
     ),
-    _doc(
+    search_doc(
         "Treffen im Kosmodrom",
         "Putin und Kim trafen sich am Mittwoch.",
         "2023-09-13",

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from search_indices import drop_alias
 
-from browser.browser_support import ARTIFACTS, Airflow, drop_alias, login
+from browser.browser_support import ARTIFACTS, Airflow, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow, pytest.mark.integration]
 

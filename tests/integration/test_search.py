@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from search_indices import create_index, drop_alias, search_doc, template
 
 pytestmark = pytest.mark.integration
 
@@ -21,20 +22,8 @@ FACET_NAMES = ["persons", "organizations", "locations", "sources", "languages"]
 HIT_KEYS = {"id", "score", "title", "source", "date", "language", "highlights", "entities"}
 
 
-def _doc(title: str, body: str, day: str, source: str, persons: list[str], **more: Any) -> dict:
-    return {
-        "title": title,
-        "body": body,
-        "published_at": day,
-        "language": more.pop("language", "en"),
-        "source": {"name": source},
-        "entities": {"persons": persons, **more},
-        "run_id": "run_1",
-    }
-
-
-DOCS = [
-    _doc(
+_DOCS = [
+    search_doc(
         "Kim wins big from talks with Putin",
         "Putin and Kim Jong Un discussed the satellite program at the Vostochny Cosmodrome.",
         "2023-09-13T08:00:00Z",
@@ -42,7 +31,7 @@ DOCS = [
         ["Vladimir Putin", "Kim Jong Un"],
         locations=["Russia", "Vostochny Cosmodrome"],
     ),
-    _doc(
+    search_doc(
         "Putin promises help with satellites",
         "Vladimir Putin said Russia would help North Korea build satellites.",
         "2023-09-13T20:00:00Z",
@@ -50,7 +39,7 @@ DOCS = [
         ["Vladimir Putin", "Kim Jong Un"],
         locations=["Russia", "North Korea"],
     ),
-    _doc(
+    search_doc(
         "Pyongyang's satellite plans",
         "Kim Jong Un inspected a satellite launch site.",
         "2023-09-12",
@@ -58,7 +47,7 @@ DOCS = [
         ["Kim Jong Un"],
         locations=["North Korea"],
     ),
-    _doc(
+    search_doc(
         "Kremlin on the satellite talks",
         "Spokesman Dmitry Peskov said satellite cooperation was discussed.",
         "2023-09-14",
@@ -66,7 +55,7 @@ DOCS = [
         ["Vladimir Putin", "Dmitry Peskov"],
         organizations=["Kremlin"],
     ),
-    _doc(
+    search_doc(
         "Satellit im Gespräch",
         "Putin und Kim sprachen über einen Satellit.",
         "2023-09-13",
@@ -74,8 +63,11 @@ DOCS = [
         ["Vladimir Putin", "Kim Jong Un"],
         language="de",
     ),
-    _doc("Markets rally", "Stocks rose on Wednesday.", "2023-09-13", "Reuters", ["Janet Yellen"]),
+    search_doc(
+        "Markets rally", "Stocks rose on Wednesday.", "2023-09-13", "Reuters", ["Janet Yellen"]
+    ),
 ]
+DOCS = [{**doc, "run_id": "run_1"} for doc in _DOCS]
 
 
 def _es_url() -> str:
@@ -85,51 +77,12 @@ def _es_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def es() -> Any:
-    from elasticsearch import Elasticsearch
-
-    client = Elasticsearch(_es_url(), request_timeout=30)
-    try:
-        client.info()
-    except Exception as e:
-        msg = f"no Elasticsearch at {_es_url()} ({type(e).__name__}); run make es-up"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return client
-
-
-def _template(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "config" / name).read_text())["template"]
-
-
-def _drop(es: Any, alias: str) -> None:
-    names: set[str] = set()
-    for pattern in (alias, f"{alias}-*"):
-        try:
-            names.update(es.indices.get(index=pattern).body)
-        except Exception:  # nothing there
-            continue
-    for name in names:
-        es.indices.delete(index=name, ignore_unavailable=True)
-
-
-@pytest.fixture(scope="module")
 def alias(es: Any) -> Iterator[str]:
     """A uuid alias over an index made from the index contract, with DOCS loaded."""
     name = f"test-search-{uuid.uuid4().hex[:10]}"
-    tpl = _template("index_template.json")
-    es.indices.create(
-        index=f"{name}-000001",
-        settings=tpl["settings"],
-        mappings=tpl["mappings"],
-        aliases={name: {}},
-    )
-    for i, doc in enumerate(DOCS):
-        es.index(index=name, id=f"doc-{i}", document=doc)
-    es.indices.refresh(index=name)
+    create_index(es, name, DOCS)
     yield name
-    _drop(es, name)
+    drop_alias(es, name)
 
 
 def etl(*args: str, es_url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -231,7 +184,7 @@ def test_summary(es: Any, alias: str) -> None:
     assert summary["documents"] == len(DOCS) and summary["last_run"] is None
     assert _facet(summary, "languages") == {"en": 5, "de": 1}
 
-    runs = _template("runs_template.json")
+    runs = template("runs_template.json")
     es.indices.create(index=f"{alias}-runs", mappings=runs["mappings"])
     record = {"run_id": "run_1", "mode": "full", "status": "success", "counts": {"new": 6}}
     es.index(index=f"{alias}-runs", document={**record, "ended_at": "2026-01-01T02:00:00Z"})
@@ -276,14 +229,13 @@ def test_could_not_complete_exits_1(alias: str) -> None:
 @pytest.fixture(scope="module")
 def seeds_alias(es: Any) -> Iterator[str]:
     """The five seed articles loaded by the pipeline itself (``python -m etl run``)."""
-    pytest.importorskip("etl.pipeline", reason="the pipeline (etl/pipeline.py) is not there yet")
     name = f"test-seeds-{uuid.uuid4().hex[:10]}"
     proc = etl("run", "--input", "data/sample", "--index", name, "--mode", "full")
     try:
         assert proc.returncode == 0, proc.stderr[-3000:]
         yield name
     finally:
-        _drop(es, name)
+        drop_alias(es, name)
 
 
 def test_acceptance_on_the_seeds(seeds_alias: str) -> None:
