@@ -125,7 +125,7 @@ def news_etl() -> None:
     # them; the run still gets its record.
     @task(outlets=[NEWS_INDEX], trigger_rule=TriggerRule.NONE_FAILED)
     def finalize(ctx: dict, results: list[dict]) -> dict:
-        """Swap the alias (full), write the run record, log the quarantine report."""
+        """Swap the alias (full), write the run record, log quarantine and warnings."""
         return glue.finalize(ctx, list(results))
 
     ctx = start()

@@ -6,6 +6,7 @@ the loader reads the staged file line by line.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,11 +22,13 @@ from etl.entities import add_entities
 from etl.load import Item, load
 from etl.prepare import prepare
 from etl.readers import read
-from etl.records import Article, Quarantine
+from etl.records import Article, Quarantine, RawDoc
 from etl.settings import Settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
+
+log = logging.getLogger(__name__)
 
 
 class _Timer:
@@ -46,6 +49,7 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
     """Read, clean, add metadata and entities for one batch; return the staged file's location.
 
     Streams: one file is read at a time and entities run over bounded batches of articles.
+    A document whose sidecar or manifest was broken still loads; a warning row says so.
     """
     paths: list[str] = stg.read_json(batch_uri)
     name = runs.batch_name(batch_uri)
@@ -53,23 +57,29 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
     root = Path(ctx.input_root)
     timer = _Timer()
     ingested_at = datetime.now(UTC).isoformat()
-    stats: dict[str, Any] = {"docs": 0, "quarantined": 0}
+    stats: dict[str, Any] = {"docs": 0, "quarantined": 0, "warnings": 0}
     models: set[str] = set()
     held: list[Quarantine] = []  # quarantined while the entity stage buffers articles
 
-    def articles() -> Iterator[Article]:
+    def articles(wf: Any) -> Iterator[Article]:
         for rel in paths:
             items = iter(read(root, rel, settings))
             while (raw := timer.timed("read", partial(next, items, None))) is not None:
-                if not isinstance(raw, Quarantine):
-                    raw = timer.timed("clean", partial(prepare, raw, settings))
                 if isinstance(raw, Quarantine):
                     held.append(raw)
-                else:
-                    yield raw
+                    continue
+                article = timer.timed("clean", partial(prepare, raw, settings))
+                if isinstance(article, Quarantine):
+                    held.append(article)
+                    continue
+                # An Article keeps no hints: its RawDoc says whether metadata was ignored.
+                if reason := raw.hints.get("_sidecar_error"):
+                    _warn(wf, raw, str(reason))
+                    stats["warnings"] += 1
+                yield article
 
-    def rows() -> Iterator[dict[str, Any]]:
-        enriched = iter(add_entities(articles(), settings))
+    def rows(wf: Any) -> Iterator[dict[str, Any]]:
+        enriched = iter(add_entities(articles(wf), settings))
         while True:
             article = timer.timed("entities", partial(next, enriched, None))
             while held:
@@ -89,8 +99,11 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
                 row["record"] = article.record
             yield row
 
-    with stg.open_text(runs.quarantine_location(ctx.staging, name, "process"), "w") as qf:
-        stg.write_jsonl(out, _tee_quarantine(rows(), qf))
+    with (
+        stg.open_text(runs.quarantine_location(ctx.staging, name, "process"), "w") as qf,
+        stg.open_text(runs.warnings_location(ctx.staging, name), "w") as wf,
+    ):
+        stg.write_jsonl(out, _tee_quarantine(rows(wf), qf))
     # The entity stage pulls articles through read and clean: keep their time out of its share.
     timer.seconds["entities"] = max(
         0.0, timer.seconds["entities"] - timer.seconds["read"] - timer.seconds["clean"]
@@ -99,6 +112,15 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
     stats["stage_seconds"] = timer.seconds
     stg.write_json(runs.stats_location(ctx.staging, name), stats)
     return out
+
+
+def _warn(wf: Any, raw: RawDoc, reason: str) -> None:
+    """Log and keep a warning for a document that loads without its sidecar/manifest fields."""
+    log.warning("%s: metadata ignored: %s", raw.source.path, reason)
+    row: dict[str, Any] = {"path": raw.source.path, "sha256": raw.source.sha256, "reason": reason}
+    if raw.record is not None:
+        row["record"] = raw.record
+    stg.write_line(wf, row)
 
 
 def _tee_quarantine(rows: Iterator[dict[str, Any]], qf: Any) -> Iterator[dict[str, Any]]:

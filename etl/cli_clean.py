@@ -1,7 +1,8 @@
 """``python -m etl clean INPUT_DIR``: what cleaning and metadata make of a folder of raw files.
 
-For each document: title, date with its evidence, language, publisher and the first lines of
-the body; then the quarantined files with reasons. Nothing is written anywhere. Exit codes:
+For each document: title, date with its evidence, language, publisher, why sidecar or manifest
+metadata was ignored (if it was) and the first lines of the body; then the quarantined files
+with reasons. Nothing is written anywhere. Exit codes:
 0 done, 2 bad usage (a missing folder is one line on stderr).
 """
 
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from etl.records import Article, Quarantine
+from etl.records import Article, Quarantine, RawDoc
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -33,8 +34,8 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=main)
 
 
-def article_dict(a: Article) -> dict[str, Any]:
-    """An Article as a flat JSON-able dict (body in full)."""
+def article_dict(a: Article, warning: str | None = None) -> dict[str, Any]:
+    """An Article as a flat JSON-able dict (body in full); ``warning``: metadata ignored, why."""
     return {
         "path": a.source.path,
         "record": a.record,
@@ -45,11 +46,12 @@ def article_dict(a: Article) -> dict[str, Any]:
         "language_confidence": a.language_confidence,
         "source": a.source.name,
         "url": a.source.url,
+        "warning": warning,
         "body": a.body,
     }
 
 
-def _show(a: Article) -> str:
+def _show(a: Article, warning: str | None = None) -> str:
     where = a.source.path + (f" #{a.record}" if a.record is not None else "")
     date = a.published_at.isoformat() if a.published_at else "-"
     lines = [
@@ -59,6 +61,8 @@ def _show(a: Article) -> str:
         f"  language: {a.language} ({a.language_confidence:.2f})",
         f"  source:   {a.source.name}" + (f" <{a.source.url}>" if a.source.url else ""),
     ]
+    if warning:
+        lines.append(f"  warning:  {warning}")
     body = [ln for ln in a.body.split("\n") if ln.strip()][:3]
     lines += [f"  | {ln[:160]}{'…' if len(ln) > 160 else ''}" for ln in body]
     return "\n".join(lines)
@@ -96,9 +100,22 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
                 print(json.dumps({"quarantine": result.as_dict()}, ensure_ascii=False))
             continue
         shown += 1
-        print(json.dumps(article_dict(result), ensure_ascii=False) if args.json else _show(result))
+        warning = _warning(item)
+        print(
+            json.dumps(article_dict(result, warning), ensure_ascii=False)
+            if args.json
+            else _show(result, warning)
+        )
     if not args.json:
         print(f"\n{shown} document(s), {len(quarantined)} quarantined")
         for q in quarantined:
             rec = f" #{q.record}" if q.record is not None else ""
             print(f"  QUARANTINE {q.path}{rec} [{q.stage}]: {q.reason}")
+
+
+def _warning(raw: RawDoc | Quarantine) -> str | None:
+    """Why the sidecar or manifest metadata was ignored, if it was (the document still loads)."""
+    if isinstance(raw, Quarantine):
+        return None
+    reason = raw.hints.get("_sidecar_error")
+    return str(reason) if reason else None

@@ -11,7 +11,7 @@ from typing import Any
 from etl.settings import es_url, get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-# Quarantined files listed in the summary; the run record keeps up to a thousand.
+# Quarantined files (and warnings) listed in the summary; the run record keeps up to a thousand.
 SHOW_QUARANTINED = 20
 
 
@@ -171,13 +171,15 @@ class _Progress:
 
 
 def print_summary(record: dict[str, Any]) -> None:
-    """The run's counts, quarantined files with reasons, and where to look."""
+    """The run's counts, quarantined files and warnings with reasons, and where to look."""
     c = record["counts"]
     head = "dry run (nothing written)" if record["dry_run"] else f"index {record['index']}"
     print(f"run {record['run_id']} ({record['mode']}): {head}")
+    warned = c.get("warnings", 0)
     print(
         f"  files seen {c['files_seen']}, new {c['new']}, updated {c['updated']}, "
         f"unchanged {c['unchanged']}, quarantined {c['quarantined']}, failed {c['failed']}"
+        + (f", warnings {warned}" if warned else "")
     )
     if record["dry_run"]:
         print(f"  documents that would be loaded: {record.get('would_load', 0)}")
@@ -185,9 +187,18 @@ def print_summary(record: dict[str, Any]) -> None:
     print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
     shown = record.get("quarantine", [])[:SHOW_QUARANTINED]
     for q in shown:
-        where = q["path"] + (f" #{q['record']}" if q.get("record") is not None else "")
-        print(f"  quarantined {where} [{q['stage']}]: {q['reason']}")
+        print(f"  quarantined {_where(q)} [{q['stage']}]: {q['reason']}")
     if c["quarantined"] > len(shown):
         print(f"  ... and {c['quarantined'] - len(shown)} more (see the run record)")
+    shown = record.get("warnings", [])[:SHOW_QUARANTINED]
+    for w in shown:
+        print(f"  warning {_where(w)}: metadata ignored: {w['reason']}")
+    if warned > len(shown):
+        print(f"  ... and {warned - len(shown)} more (see the run record)")
     if not record["dry_run"]:
         print(f"  run record: GET {record['alias']}-runs/_doc/{record['run_id']}")
+
+
+def _where(entry: dict[str, Any]) -> str:
+    """``path`` or ``path #record`` of a quarantine or warning entry."""
+    return entry["path"] + (f" #{entry['record']}" if entry.get("record") is not None else "")

@@ -7,7 +7,7 @@ The record is gathered from the run's staging area; its fields are exactly those
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from etl.settings import Settings
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
-# A run record keeps this many quarantine entries; the count covers them all.
+# A run record keeps this many quarantine entries (and as many warnings); the counts cover all.
 MAX_QUARANTINE_IN_RECORD = 1000
 # Keyword fields refuse values over 32766 bytes; a reason that long says nothing more anyway.
 MAX_REASON_CHARS = 2000
@@ -49,11 +49,37 @@ def quarantine_location(staging: str, name: str, step: str) -> str:
     return stg.join(staging, "quarantine", f"{name}.{step}.jsonl")
 
 
+def warnings_location(staging: str, name: str) -> str:
+    """Warning rows of one batch: documents that loaded but lost some metadata on the way."""
+    return stg.join(staging, "warnings", f"{name}.jsonl")
+
+
 def quarantine_row(q: dict[str, Any]) -> dict[str, Any]:
     """A quarantine entry as the runs mapping takes it."""
-    row = {k: q[k] for k in ("path", "sha256", "stage", "reason", "record") if q.get(k) is not None}
-    row["reason"] = str(row.get("reason", ""))[:MAX_REASON_CHARS]
-    return row
+    return _entry(q, ("path", "sha256", "stage", "reason", "record"))
+
+
+def warning_row(w: dict[str, Any]) -> dict[str, Any]:
+    """A warning entry as the runs mapping takes it."""
+    return _entry(w, ("path", "sha256", "reason", "record"))
+
+
+def _entry(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    out = {k: row[k] for k in keys if row.get(k) is not None}
+    out["reason"] = str(out.get("reason", ""))[:MAX_REASON_CHARS]
+    return out
+
+
+def _add_capped(
+    entries: list[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
+    shape: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Append shaped rows until the record holds ``MAX_QUARANTINE_IN_RECORD`` of them."""
+    for row in rows:
+        if len(entries) >= MAX_QUARANTINE_IN_RECORD:
+            return
+        entries.append(shape(row))
 
 
 @dataclass
@@ -62,25 +88,27 @@ class Totals:
 
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("files_seen", "new", "updated", "unchanged", "quarantined", "failed"), 0
+            ("files_seen", "new", "updated", "unchanged", "quarantined", "failed", "warnings"),
+            0,
         )
     )
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     models: set[str] = field(default_factory=set)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     would_load: int = 0
 
     def add_quarantine(self, rows: Iterable[dict[str, Any]]) -> None:
-        for row in rows:
-            if len(self.quarantine) >= MAX_QUARANTINE_IN_RECORD:
-                return
-            self.quarantine.append(quarantine_row(row))
+        _add_capped(self.quarantine, rows, quarantine_row)
+
+    def add_warnings(self, rows: Iterable[dict[str, Any]]) -> None:
+        _add_capped(self.warnings, rows, warning_row)
 
 
 def gather(staging: str, results: list[dict[str, Any]]) -> Totals:
-    """Add up the discover summary, each batch's sidecar and load result, and the quarantine.
+    """Add up the discover summary, each batch's stats and load result, quarantine and warnings.
 
-    Streams the small quarantine files only, never the staged documents.
+    Streams the small quarantine and warning files only, never the staged documents.
     """
     t = Totals()
     found = stg.read_json(stg.join(staging, "discover.json"))
@@ -94,6 +122,7 @@ def gather(staging: str, results: list[dict[str, Any]]) -> Totals:
         t.stage_seconds["load"] += r.get("seconds", 0.0)
         t.models.update(stats["models"])
         t.counts["quarantined"] += stats["quarantined"] + r["quarantined"]
+        t.counts["warnings"] += stats.get("warnings", 0)
         for k in ("new", "updated", "unchanged", "failed"):
             t.counts[k] += r[k]
         t.would_load += r.get("would_load", 0)
@@ -101,6 +130,8 @@ def gather(staging: str, results: list[dict[str, Any]]) -> Totals:
             loc = quarantine_location(staging, name, step)
             if stg.exists(loc):
                 t.add_quarantine(stg.read_jsonl(loc))
+        if stg.exists(loc := warnings_location(staging, name)):
+            t.add_warnings(stg.read_jsonl(loc))
     return t
 
 
@@ -113,6 +144,7 @@ def run_record(
         counts=totals.counts,
         stage_seconds={k: round(v, 3) for k, v in totals.stage_seconds.items()},
         quarantine=totals.quarantine,
+        warnings=totals.warnings,
     )
     out["versions"]["model"] = sorted(totals.models)
     if es_version:

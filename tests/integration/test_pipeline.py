@@ -66,6 +66,7 @@ def test_second_run_on_same_input_changes_nothing(es, fresh_alias, seeds, tmp_pa
         "unchanged": 5,
         "quarantined": 0,
         "failed": 0,
+        "warnings": 0,
     }
     assert docs1.keys() == docs2.keys() and len(docs2) == 5
     # Untouched means untouched: not even re-written with a new run id.
@@ -186,6 +187,22 @@ def test_bad_files_are_quarantined_with_reasons_and_the_run_completes(
     assert set(reasons) == {"empty.txt", "binary.html", "notes.docx"}
     assert all(reasons.values())
     assert (seeds / "binary.html").read_bytes() == b"\x00\x01\x02\x03" * 100
+
+
+def test_broken_sidecar_is_a_warning_in_the_stored_run_record(es, fresh_alias, seeds, tmp_path):
+    """The document loads without its sidecar's fields; the strict runs mapping takes the
+    warning, and the stored record says which file and why."""
+    (seeds / "001_0c9a970b1ab4d480.txt.meta.json").write_text("{not json", encoding="utf-8")
+    run = _run(es, tmp_path, seeds, fresh_alias)
+
+    assert run["counts"]["new"] == 5 and run["counts"]["quarantined"] == 0
+    assert run["counts"]["warnings"] == 1
+    [w] = run["warnings"]
+    assert w["path"] == "001_0c9a970b1ab4d480.txt" and w["sha256"]
+    assert w["reason"].startswith("001_0c9a970b1ab4d480.txt.meta.json: Expecting property name")
+    stored = es.get(index=f"{fresh_alias}-runs", id=run["run_id"])["_source"]
+    assert stored["counts"] == run["counts"] and stored["warnings"] == [w]
+    assert len(_docs(es, fresh_alias)) == 5
 
 
 def test_dry_run_writes_nothing(es, fresh_alias, seeds, tmp_path):

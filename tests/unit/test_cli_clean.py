@@ -80,6 +80,24 @@ def test_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     }
 
 
+def test_broken_sidecar_is_a_warning_under_its_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.txt").write_bytes((SEEDS / "002_e3048dc01d6e26c3.txt").read_bytes())
+    (tmp_path / "x.txt.meta.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "y.txt").write_bytes((SEEDS / "004_58ca28ad76c4fabb.txt").read_bytes())
+    code, out, _ = _run(["clean", str(tmp_path)], capsys)
+    assert code == 0 and "2 document(s), 0 quarantined" in out
+    x, y = out.split("== ")[1:]
+    assert x.startswith("x.txt\n") and "  warning:  x.txt.meta.json: Expecting property name" in x
+    assert "warning" not in y
+
+    code, out, _ = _run(["clean", "--json", str(tmp_path)], capsys)
+    rows = {r["path"]: r for r in map(json.loads, out.splitlines())}
+    assert rows["x.txt"]["warning"].startswith("x.txt.meta.json: Expecting property name")
+    assert rows["y.txt"]["warning"] is None
+
+
 def test_limit(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["clean", "--limit", "2", str(SEEDS)], capsys)
     assert code == 0 and out.count("== ") == 2

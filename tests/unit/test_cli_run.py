@@ -92,3 +92,31 @@ def test_summary_lists_counts_quarantine_and_where_to_look(capsys) -> None:
     assert "quarantined bad0.txt [read]: empty file" in out
     assert "... and 5 more (see the run record)" in out
     assert "GET news-runs/_doc/run-1" in out
+    assert "warning" not in out  # no warnings: the counts line stays as it was
+
+
+def test_summary_lists_warnings_after_the_quarantine(capsys) -> None:
+    record = {
+        "run_id": "run-1",
+        "mode": "incremental",
+        "alias": "news",
+        "index": "news-20260101000000",
+        "dry_run": True,
+        "counts": dict.fromkeys(("files_seen", "new", "updated", "unchanged", "failed"), 0)
+        | {"quarantined": 1, "warnings": 22},
+        "quarantine": [{"path": "e.txt", "stage": "read", "reason": "empty file"}],
+        "warnings": [
+            {"path": f"a/{i}.txt", "reason": "manifest.jsonl: row without path/file"}
+            for i in range(21)
+        ]
+        + [{"path": "b.jsonl", "record": 3, "reason": "b.jsonl.meta.json: not a JSON object"}],
+    }
+    print_summary(record)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("quarantined 1, failed 0, warnings 22")
+    at = lines.index("  quarantined e.txt [read]: empty file")
+    assert (
+        lines[at + 1]
+        == "  warning a/0.txt: metadata ignored: manifest.jsonl: row without path/file"
+    )
+    assert lines[at + 21 :] == ["  ... and 2 more (see the run record)"]

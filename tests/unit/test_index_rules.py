@@ -64,7 +64,7 @@ def _fields(props: dict, prefix: str = "") -> dict[str, str]:
 def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
     m = _mapping("runs_template.json")
     assert m["dynamic"] == "strict"
-    counts = ("files_seen", "new", "updated", "unchanged", "quarantined", "failed")
+    counts = ("files_seen", "new", "updated", "unchanged", "quarantined", "failed", "warnings")
     expected = {
         "run_id": "keyword",
         "mode": "keyword",
@@ -84,6 +84,11 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "quarantine.reason": "keyword",
         "quarantine.reason.text": "text",
         "quarantine.record": "integer",
+        "warnings.path": "keyword",
+        "warnings.sha256": "keyword",
+        "warnings.reason": "keyword",
+        "warnings.reason.text": "text",
+        "warnings.record": "integer",
         "versions.pipeline": "keyword",
         "versions.model": "keyword",
         "versions.elasticsearch": "keyword",

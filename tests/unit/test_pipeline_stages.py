@@ -257,3 +257,58 @@ def test_quarantine_rows_fit_the_runs_mapping() -> None:
     )
     assert set(row) == {"path", "stage", "reason"}
     assert len(row["reason"]) == runs.MAX_REASON_CHARS
+
+
+@pytest.mark.parametrize(
+    ("broken", "warned", "reason"),
+    [
+        ({"x.txt.meta.json": "{not json"}, ["x.txt"], "x.txt.meta.json: "),
+        ({"x.meta.json": "[1, 2]"}, ["x.txt"], "x.meta.json: not a JSON object"),
+        (
+            {"manifest.jsonl": '{"path": "x.txt", "title": "T"}\n{not json\n'},
+            ["x.txt", "y.txt"],
+            "manifest.jsonl",
+        ),
+    ],
+)
+def test_broken_metadata_is_a_warning_and_the_documents_still_load(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    broken: dict[str, str],
+    warned: list[str],
+    reason: str,
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "x.txt").write_text((SEEDS / "000_c0d6529fb5cb26f5.txt").read_text())
+    (raw / "y.txt").write_text((SEEDS / "002_e3048dc01d6e26c3.txt").read_text())
+    for name, text in broken.items():
+        (raw / name).write_text(text)
+    record = pipeline.run(
+        None,
+        input_root=raw,
+        alias="news",
+        mode="incremental",
+        settings=get_settings(),
+        dry_run=True,
+        staging=str(tmp_path / "stage"),
+    )
+    assert record["would_load"] == 2  # the documents load, only the metadata is ignored
+    assert record["counts"]["quarantined"] == 0 and record["quarantine"] == []
+    assert record["counts"]["warnings"] == len(warned)
+    assert sorted(w["path"] for w in record["warnings"]) == warned
+    for w in record["warnings"]:
+        assert w["reason"].startswith(reason) and len(w["sha256"]) == 64
+        assert f"{w['path']}: metadata ignored: {w['reason']}" in caplog.messages
+    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+
+
+def test_warnings_are_capped_like_the_quarantine_and_fit_the_runs_mapping() -> None:
+    totals = runs.Totals()
+    totals.add_warnings(
+        {"path": f"{i}.txt", "sha256": "h", "reason": "x" * 50_000, "record": None, "kind": "w"}
+        for i in range(runs.MAX_QUARANTINE_IN_RECORD + 5)
+    )
+    assert len(totals.warnings) == runs.MAX_QUARANTINE_IN_RECORD
+    assert set(totals.warnings[0]) == {"path", "sha256", "reason"}
+    assert len(totals.warnings[0]["reason"]) == runs.MAX_REASON_CHARS
