@@ -115,8 +115,10 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
 
 
 def _warn(wf: Any, raw: RawDoc, reason: str) -> None:
-    """Log and keep a warning for a document that loads without its sidecar/manifest fields."""
-    log.warning("%s: metadata ignored: %s", raw.source.path, reason)
+    """Keep a warning for a document that loads without its sidecar/manifest fields."""
+    # INFO, not WARNING: the run summary and the DAG's finalize report every warning once,
+    # while a broken manifest would repeat here for each file of its folder.
+    log.info("%s: metadata ignored: %s", raw.source.path, reason)
     row: dict[str, Any] = {"path": raw.source.path, "sha256": raw.source.sha256, "reason": reason}
     if raw.record is not None:
         row["record"] = raw.record

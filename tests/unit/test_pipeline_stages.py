@@ -6,6 +6,7 @@ Everything that needs a server is in tests/integration (against the real one, ne
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -284,6 +285,7 @@ def test_broken_metadata_is_a_warning_and_the_documents_still_load(
     (raw / "y.txt").write_text((SEEDS / "002_e3048dc01d6e26c3.txt").read_text())
     for name, text in broken.items():
         (raw / name).write_text(text)
+    caplog.set_level(logging.INFO, logger="etl.batch")
     record = pipeline.run(
         None,
         input_root=raw,
