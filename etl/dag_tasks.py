@@ -2,7 +2,9 @@
 
 This is the one module of ``etl`` that talks to Airflow (its Connection and ObjectStoragePath),
 and it imports Airflow lazily inside functions: the rest of the package never needs Airflow,
-and the CLI (``python -m etl run``) calls the same :mod:`etl.pipeline` functions.
+and the CLI (``python -m etl run``) calls the same :mod:`etl.pipeline` functions. The pipeline
+is imported inside each task too: the DAG file imports this module, and parsing it must not pay
+for the Elasticsearch client (over a second of CPU).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import os
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from etl import pipeline
-from etl.es import client
 from etl.settings import get_settings
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ def es_url_from_connection(
 def es_client(conn_id: str = CONN_ID) -> Elasticsearch:
     """An Elasticsearch client from the Airflow Connection, via the provider's hook."""
     from airflow.providers.elasticsearch.hooks.elasticsearch import ElasticsearchSQLHook
+
+    from etl.es import client
 
     conn = ElasticsearchSQLHook(elasticsearch_conn_id=conn_id).connection
     url = es_url_from_connection(conn.conn_type, conn.host, conn.port, conn.schema)
@@ -91,6 +93,8 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Task ``start``: check the request, prepare the target index; return the run context."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from etl import pipeline
+
     settings = get_settings()
     try:
         ctx = pipeline.start_run(
@@ -112,23 +116,31 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
 
 def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
     """Task ``discover``: batch manifests of new or changed files."""
+    from etl import pipeline
+
     run = pipeline.RunContext.from_dict(ctx)
     return pipeline.discover(run, get_settings(), batch_size=batch_size, es=es_client())
 
 
 def process(ctx: dict[str, Any], batch_uri: str) -> str:
     """Task ``process`` (mapped): clean, metadata, entities for one batch."""
+    from etl import pipeline
+
     return pipeline.process_batch(pipeline.RunContext.from_dict(ctx), batch_uri, get_settings())
 
 
 def load(ctx: dict[str, Any], staged_uri: str) -> dict[str, Any]:
     """Task ``load`` (mapped): bulk-load one staged batch."""
+    from etl import pipeline
+
     run = pipeline.RunContext.from_dict(ctx)
     return pipeline.load_batch(es_client(), run, staged_uri, get_settings())
 
 
 def finalize(ctx: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
     """Task ``finalize``: alias swap (full), run record, quarantine and warnings in the log."""
+    from etl import pipeline
+
     run = pipeline.RunContext.from_dict(ctx)
     record = pipeline.finalize(es_client(), run, results, get_settings())
     counts = record.get("counts", {})

