@@ -61,9 +61,10 @@ def _drop(alias: str) -> None:
     from etl.es import client
 
     es = client()
-    for name in es.indices.get(index=f"{alias}*"):
+    # Elasticsearch refuses wildcard deletes (action.destructive_requires_name): name each.
+    for name in es.indices.get(index=f"{alias}*", expand_wildcards="all"):
         es.indices.delete(index=name)
-    es.indices.delete_index_template(name=f"{alias}-docs", ignore_unavailable=True)
+    es.options(ignore_status=404).indices.delete_index_template(name=f"{alias}-docs")
 
 
 def main() -> int:
