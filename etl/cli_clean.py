@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,11 +73,7 @@ def main(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"clean: no such folder: {root}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        _print_all(root, args)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as other command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _print_all(root, args)
     return EXIT_OK
 
 

@@ -111,3 +111,26 @@ def test_not_a_folder_is_bad_usage(
     code, out, err = _run(["clean", str(tmp_path / name)], capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("clean: no such folder:")
+
+
+def test_reader_going_away_ends_quietly(tmp_path: Path) -> None:
+    """`python -m etl clean DIR | head -1`: no BrokenPipeError traceback, exit 0."""
+    import subprocess
+    import sys
+
+    seed = (SEEDS / "000_c0d6529fb5cb26f5.txt").read_text(encoding="utf-8")
+    for i in range(300):  # ~200 KB of output: more than a pipe holds, so the write must fail
+        (tmp_path / f"{i:03d}.txt").write_text(seed, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "clean", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith("== ")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
