@@ -385,6 +385,36 @@ def test_one_url_in_two_files_is_one_document_and_one_duplicate(es, fresh_alias,
     assert [d["source"]["url"] for d in docs.values() if d["source"].get("url")] == [url]
 
 
+def test_a_later_file_with_an_indexed_url_stays_a_duplicate_across_runs(es, fresh_alias, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    url = "https://example.org/news/1"
+
+    def write(name: str, story: str) -> None:
+        (raw / name).write_text(
+            f"{story}\n\nA long enough body of text about the harbour and the city council.\n",
+            encoding="utf-8",
+        )
+        (raw / f"{name}.meta.json").write_text(json.dumps({"url": url}), encoding="utf-8")
+
+    write("a.txt", "First story")
+    assert _run(es, tmp_path, raw, fresh_alias)["counts"]["new"] == 1
+    write("b.txt", "Second story")
+    for _ in range(2):  # b is read again each night (it has no document) and refused again
+        run = _run(es, tmp_path, raw, fresh_alias)
+        assert (run["counts"]["new"], run["counts"]["updated"]) == (0, 0)
+        assert run["counts"]["quarantined"] == 1
+        [dup] = run["quarantine"]
+        assert dup["path"] == "b.txt" and "as a.txt, already indexed" in dup["reason"]
+        [doc] = _docs(es, fresh_alias).values()
+        assert doc["source"]["path"] == "a.txt" and doc["title"] == "First story"
+    (raw / "a.txt").unlink()  # now b.txt is where the story lives: the document follows it
+    run = _run(es, tmp_path, raw, fresh_alias)
+    assert (run["counts"]["updated"], run["counts"]["quarantined"]) == (1, 0)
+    [doc] = _docs(es, fresh_alias).values()
+    assert doc["source"]["path"] == "b.txt"
+
+
 def test_full_rebuild_with_since_is_refused(es, fresh_alias, seeds, tmp_path):
     with pytest.raises(pipeline.UsageError, match="since"):
         _run(es, tmp_path, seeds, fresh_alias, mode="full", since="2026-01-01")
