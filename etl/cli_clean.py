@@ -17,6 +17,8 @@ from typing import Any
 from etl.records import Article, Quarantine, RawDoc
 
 EXIT_OK, EXIT_USAGE = 0, 2
+# The closing list of quarantined files stops here (the count is complete), as in run records.
+MAX_LISTED = 1000
 
 
 def add_parser(subparsers: Any) -> None:
@@ -83,16 +85,18 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
     from etl.settings import get_settings
 
     settings = get_settings()
-    quarantined: list[Quarantine] = []
-    shown = 0
+    listed: list[Quarantine] = []  # for the closing list, bounded: a folder may be all junk
+    quarantined = shown = 0
     for item in read_all(root, settings):
         if args.limit is not None and shown >= args.limit:
             break
         result = item if isinstance(item, Quarantine) else prepare(item, settings)
         if isinstance(result, Quarantine):
-            quarantined.append(result)
+            quarantined += 1
             if args.json:
                 print(json.dumps({"quarantine": result.as_dict()}, ensure_ascii=False))
+            elif len(listed) < MAX_LISTED:
+                listed.append(result)
             continue
         shown += 1
         warning = _warning(item)
@@ -102,10 +106,12 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
             else _show(result, warning)
         )
     if not args.json:
-        print(f"\n{shown} document(s), {len(quarantined)} quarantined")
-        for q in quarantined:
+        print(f"\n{shown} document(s), {quarantined} quarantined")
+        for q in listed:
             rec = f" #{q.record}" if q.record is not None else ""
             print(f"  QUARANTINE {q.path}{rec} [{q.stage}]: {q.reason}")
+        if quarantined > len(listed):
+            print(f"  ... and {quarantined - len(listed)} more")
 
 
 def _warning(raw: RawDoc | Quarantine) -> str | None:

@@ -134,3 +134,19 @@ def test_reader_going_away_ends_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_the_quarantine_list_is_bounded_and_the_count_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_clean, "MAX_LISTED", 2)
+    for i in range(5):
+        (tmp_path / f"{i}.txt").write_bytes(b"")
+    code, out, _ = _run(["clean", str(tmp_path)], capsys)
+    assert code == 0 and "0 document(s), 5 quarantined" in out
+    listed = [line for line in out.splitlines() if line.startswith("  QUARANTINE ")]
+    assert listed == [
+        "  QUARANTINE 0.txt [read]: empty file",
+        "  QUARANTINE 1.txt [read]: empty file",
+    ]
+    assert out.rstrip().endswith("  ... and 3 more")
