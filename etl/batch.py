@@ -159,8 +159,8 @@ def load_batch(
                 ctx.target_index,
                 items,
                 settings,
+                incremental=ctx.incremental,
                 on_quarantine=lambda q: stg.write_line(qf, q.as_dict()),
-                source_exists=lambda rel: (Path(ctx.input_root) / rel).is_file(),
             )
         out.update(result.counts())
     out["seconds"] = round(time.perf_counter() - started, 3)

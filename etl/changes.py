@@ -22,9 +22,8 @@ def epoch_millis(when: datetime) -> int:
 
 
 def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[str]:
-    """Paths whose every indexed document has the file's current size and mtime, was made by
-    this pipeline version (a new version re-derives everything), and was written after the last
-    edit of the file's sidecar or manifest.
+    """Paths whose every indexed document has the file's current size and mtime, and was made
+    by this pipeline version (a new version re-derives everything).
 
     One aggregation per chunk of paths, so requests and memory do not grow with the index.
     """
@@ -34,7 +33,6 @@ def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[s
         for fn in ("min", "max")
         for name in ("size", "modified_at")
     }
-    stats["min_ingested_at"] = {"min": {"field": "ingested_at"}}
     stale = {"filter": {"bool": {"must_not": {"term": {"pipeline_version": PIPELINE_VERSION}}}}}
     resp = es.search(
         index=index,
@@ -52,9 +50,6 @@ def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[s
         ref = by_path.get(b["key"])
         if ref is None or b["stale"]["doc_count"]:
             continue
-        meta = ref.meta_modified_at
-        if meta is not None and epoch_millis(meta) > (b["min_ingested_at"]["value"] or 0):
-            continue  # a sidecar or manifest edited since: its fields may change the document
         mtime = epoch_millis(ref.modified_at)
         if (
             b["min_size"]["value"] == b["max_size"]["value"] == ref.size

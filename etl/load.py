@@ -84,15 +84,14 @@ def load(
     items: Iterable[Item | tuple[str, dict[str, Any]]],
     settings: Settings,
     *,
+    incremental: bool,
     on_quarantine: Callable[[Quarantine], None] | None = None,
-    source_exists: Callable[[str], bool] | None = None,
 ) -> LoadResult:
     """Index staged documents into ``index``; skip the unchanged ones; account for every one.
 
     Before each chunk is sent, one ``mget`` (``content_sha256`` and a few lineage fields only)
-    sorts it into new, changed and unchanged. New documents are written with ``create``, so two
-    documents with the same id never silently replace each other, and a document whose id is
-    held by another file that still exists (``source_exists``) is a duplicate. Memory is
+    sorts it into new, changed and unchanged. Full runs write with ``create`` into their fresh
+    index, so two documents with the same id can never silently replace each other. Memory is
     bounded by a chunk, plus one id per document of this call (to catch duplicates).
     """
     s = settings.elasticsearch
@@ -117,8 +116,7 @@ def load(
                     quarantine(_duplicate(it, seen[it.id]))
                     continue
                 seen[it.id] = path
-                old = existing.get(it.id)
-                action = _classify(it, old, index, result, source_exists)
+                action = _classify(it, existing.get(it.id), index, incremental, result)
                 if isinstance(action, Quarantine):
                     quarantine(action)
                     continue
@@ -164,19 +162,14 @@ def _classify(
     it: Item,
     old: dict[str, Any] | None,
     index: str,
+    incremental: bool,
     result: LoadResult,
-    source_exists: Callable[[str], bool] | None = None,
 ) -> dict[str, Any] | Quarantine | None:
-    """The bulk action for one document, a Quarantine for a duplicate, or None to skip it.
-
-    ``source_exists(path)`` tells a duplicate (the indexed document's file is still there: the
-    first keeps the id) from a moved file (it is gone: the document follows the file).
-    """
+    """The bulk action for one document, a Quarantine for a duplicate, or None to skip it."""
     doc = it.doc
     if old is None:
-        # create, not index: a parallel batch of this run that took the id first makes this one
-        # fail as a conflict (quarantined) instead of silently replacing it.
-        return {"_op_type": "create", "_index": index, "_id": it.id, "_source": doc}
+        op = "index" if incremental else "create"
+        return {"_op_type": op, "_index": index, "_id": it.id, "_source": doc}
     same = old.get("content_sha256") == doc.get("content_sha256")
     if old.get("run_id") == doc.get("run_id"):
         if same:
@@ -184,15 +177,6 @@ def _classify(
             result.new += 1
             return None
         return _duplicate(it, str(old.get("source", {}).get("path")))
-    old_path = old.get("source", {}).get("path")
-    if (
-        source_exists is not None
-        and old_path
-        and old_path != doc.get("source", {}).get("path")
-        and source_exists(str(old_path))
-    ):
-        # Without this the two files would take turns replacing each other, run after run.
-        return _duplicate(it, str(old_path), "already indexed")
     if not same:
         return {"_op_type": "index", "_index": index, "_id": it.id, "_source": doc}
     result.unchanged += 1
@@ -222,13 +206,13 @@ def not_the_documents_fault(info: dict[str, Any]) -> bool:
     return status == 429 or status >= 500 or kind in _CLUSTER_ERRORS
 
 
-def _duplicate(it: Item, first_path: str, when: str = "loaded by this run") -> Quarantine:
+def _duplicate(it: Item, first_path: str) -> Quarantine:
     src = it.doc.get("source", {})
     return Quarantine(
         str(src.get("path", it.id)),
         src.get("sha256"),
         "load",
-        f"duplicate: same source identity (id {it.id}) as {first_path}, {when}",
+        f"duplicate: same source identity (id {it.id}) as {first_path}, loaded by this run",
         it.record,
     )
 

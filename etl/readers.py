@@ -63,8 +63,6 @@ class FileRef:
     rel_path: str
     size: int
     modified_at: datetime
-    # Newest of its sidecar and its folder's manifests: an edit there changes the document too.
-    meta_modified_at: datetime | None = None
 
 
 def is_metadata_file(name: str) -> bool:
@@ -92,8 +90,6 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
             yield _ref(root, folder, None)
             continue
         subdirs = []
-        meta = _metadata_mtimes(entries)
-        manifests = [meta[m] for m in MANIFESTS if m in meta]
         for e in entries:
             if e.name.startswith("."):
                 continue
@@ -105,25 +101,9 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
                     ref = _ref(root, Path(e.path), e)
                 except OSError:
                     continue  # deleted since the folder was listed: nothing left to lose
-                sidecars = (e.name + ".meta.json", Path(e.name).with_suffix(".meta.json").name)
-                times = manifests + [meta[n] for n in sidecars if n in meta]
-                if times:
-                    ref = replace(ref, meta_modified_at=max(times))
-                if since is None or max([ref.modified_at, *times]) >= since:
+                if since is None or ref.modified_at >= since:
                     yield ref
         stack.extend(reversed(subdirs))
-
-
-def _metadata_mtimes(entries: list[os.DirEntry[str]]) -> dict[str, datetime]:
-    """Modification times of a folder's sidecars and manifests, by name."""
-    out = {}
-    for e in entries:
-        if is_metadata_file(e.name) and not e.name.startswith("."):
-            try:
-                out[e.name] = datetime.fromtimestamp(e.stat().st_mtime, tz=UTC)
-            except OSError:
-                continue  # gone since the listing; reading the file will not find it either
-    return out
 
 
 def _ref(root: Path, path: Path, entry: os.DirEntry[str] | None) -> FileRef:

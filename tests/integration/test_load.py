@@ -73,11 +73,11 @@ def _stored(es: Any, name: str) -> dict[str, dict[str, Any]]:
 def test_new_then_unchanged_then_updated(es: Any, target: str) -> None:
     s = _settings()
     docs = [Item(f"id{n}", _doc(n)) for n in range(7)]
-    first = load(es, target, docs, s)
+    first = load(es, target, docs, s, incremental=True)
     assert first.counts() == {"new": 7, "updated": 0, "unchanged": 0, "failed": 0, "quarantined": 0}
 
     again = [Item(i.id, _doc(n, run_id="run-2")) for n, i in enumerate(docs)]
-    second = load(es, target, again, s)
+    second = load(es, target, again, s, incremental=True)
     assert second.counts()["unchanged"] == 7 and second.new == second.updated == 0
     assert {d["run_id"] for d in _stored(es, target).values()} == {"run-1"}  # not re-written
 
@@ -85,7 +85,7 @@ def test_new_then_unchanged_then_updated(es: Any, target: str) -> None:
         Item(f"id{n}", _doc(n, run_id="run-3", content="v2" if n in (2, 5) else "v1"))
         for n in range(7)
     ]
-    third = load(es, target, changed, s)
+    third = load(es, target, changed, s, incremental=True)
     assert (third.new, third.updated, third.unchanged) == (0, 2, 5)
     stored = _stored(es, target)
     assert len(stored) == 7
@@ -94,10 +94,10 @@ def test_new_then_unchanged_then_updated(es: Any, target: str) -> None:
 
 def test_touched_file_refreshes_its_mtime_only(es: Any, target: str) -> None:
     s = _settings()
-    load(es, target, [Item("id0", _doc(0))], s)
+    load(es, target, [Item("id0", _doc(0))], s, incremental=True)
     touched = _doc(0, run_id="run-2")
     touched["source"]["modified_at"] = "2026-02-02T00:00:00+00:00"
-    result = load(es, target, [Item("id0", touched)], s)
+    result = load(es, target, [Item("id0", touched)], s, incremental=True)
 
     assert result.counts()["unchanged"] == 1 and result.new == result.updated == 0
     stored = _stored(es, target)["id0"]
@@ -113,7 +113,7 @@ def test_refused_documents_are_quarantined_with_elasticsearchs_reason(es: Any, t
         Item("unmapped", _doc(4, sentiment="positive")),
         Item("good5", _doc(5)),
     ]
-    result = load(es, target, docs, _settings())
+    result = load(es, target, docs, _settings(), incremental=True)
 
     assert (result.new, result.failed, result.quarantined) == (3, 2, 2)
     by_path = {q.path: q for q in result.quarantine}
@@ -130,7 +130,7 @@ def test_refused_documents_are_quarantined_with_elasticsearchs_reason(es: Any, t
 def test_quarantine_callback_streams_instead_of_collecting(es: Any, target: str) -> None:
     seen: list[str] = []
     docs = [Item("bad", _doc(1, language_confidence="x")), Item("ok", _doc(2))]
-    result = load(es, target, docs, _settings(), on_quarantine=seen.append)
+    result = load(es, target, docs, _settings(), incremental=True, on_quarantine=seen.append)
     assert result.quarantine == [] and result.quarantined == 1 and len(seen) == 1
 
 
@@ -138,7 +138,7 @@ def test_two_documents_with_one_id_keep_the_first(es: Any, target: str) -> None:
     """Same URL in two files: one document, the other accounted for as a duplicate."""
     other = _doc(9, content="v9")
     docs = [Item("same", _doc(1)), Item("x", _doc(2)), Item("y", _doc(3)), Item("same", other)]
-    result = load(es, target, docs, _settings())
+    result = load(es, target, docs, _settings(), incremental=True)
 
     assert (result.new, result.quarantined, result.failed) == (3, 1, 0)
     [dup] = result.quarantine
@@ -146,49 +146,16 @@ def test_two_documents_with_one_id_keep_the_first(es: Any, target: str) -> None:
     assert _stored(es, target)["same"]["source"]["path"] == "a/1.txt"
 
 
-@pytest.mark.parametrize(
-    ("first_file_exists", "counts", "kept_path"),
-    [
-        (True, (0, 0, 1), "a/1.txt"),  # two live files, one URL: the first keeps it, every run
-        (False, (0, 1, 0), "a/9.txt"),  # the file moved: its document follows it
-    ],
-)
-def test_an_indexed_id_from_another_file_is_a_duplicate_unless_that_file_is_gone(
-    es: Any,
-    target: str,
-    first_file_exists: bool,
-    counts: tuple[int, int, int],
-    kept_path: str,
-) -> None:
-    load(es, target, [Item("same", _doc(1))], _settings())
-    asked: list[str] = []
-
-    def exists(path: str) -> bool:
-        asked.append(path)
-        return first_file_exists
-
-    later = Item("same", _doc(9, run_id="run-2", content="v9"))
-    result = load(es, target, [later], _settings(), source_exists=exists)
-
-    assert asked == ["a/1.txt"]
-    assert (result.new, result.updated, result.quarantined) == counts
-    if first_file_exists:
-        [dup] = result.quarantine
-        assert dup.path == "a/9.txt" and dup.stage == "load"
-        assert "duplicate" in dup.reason and "a/1.txt, already indexed" in dup.reason
-    assert _stored(es, target)["same"]["source"]["path"] == kept_path
-
-
 def test_full_mode_creates_and_a_retried_batch_counts_once(es: Any, target: str) -> None:
     s = _settings()
     batch = [Item(f"id{n}", _doc(n)) for n in range(4)]
-    first = load(es, target, batch, s)
+    first = load(es, target, batch, s, incremental=False)
     assert first.new == 4
     # The task is retried after its bulk requests went through: nothing doubles, nothing fails.
-    retry = load(es, target, batch, s)
+    retry = load(es, target, batch, s, incremental=False)
     assert (retry.new, retry.failed, retry.quarantined) == (4, 0, 0)
     # Another batch of the same run with a different document under a taken id.
-    clash = load(es, target, [Item("id1", _doc(8, content="v8"))], s)
+    clash = load(es, target, [Item("id1", _doc(8, content="v8"))], s, incremental=False)
     assert clash.new == 0 and clash.quarantined == 1
     assert "duplicate" in clash.quarantine[0].reason
     assert len(_stored(es, target)) == 4
@@ -197,7 +164,7 @@ def test_full_mode_creates_and_a_retried_batch_counts_once(es: Any, target: str)
 def test_byte_limited_chunks_still_load_everything(es: Any, target: str) -> None:
     s = _settings(chunk_docs=500, chunk_bytes=2_000)  # about two documents per request
     docs = [Item(f"id{n}", _doc(n)) for n in range(9)]
-    assert load(es, target, docs, s).new == 9
+    assert load(es, target, docs, s, incremental=True).new == 9
     assert len(_stored(es, target)) == 9
 
 
@@ -207,7 +174,7 @@ def test_an_index_that_refuses_writes_stops_the_load_instead_of_blaming_document
     es.indices.add_block(index=target, block="write")
     try:
         with pytest.raises(PipelineError, match="cluster_block_exception"):
-            load(es, target, [Item("id1", _doc(1))], _settings())
+            load(es, target, [Item("id1", _doc(1))], _settings(), incremental=True)
     finally:
         es.indices.put_settings(index=target, settings={"index.blocks.write": False})
 
@@ -236,14 +203,14 @@ def _real(articles: list[Article], run_id: str) -> list[Item]:
 
 def test_real_documents_fit_the_strict_mapping_and_reload_unchanged(es: Any, target: str) -> None:
     arts = [_article(n) for n in range(5)]
-    first = load(es, target, _real(arts, "r1"), _settings())
+    first = load(es, target, _real(arts, "r1"), _settings(), incremental=True)
     assert first.as_dict() == {**first.counts(), "quarantine": []} and first.new == 5
     ids = set(_stored(es, target))
 
-    second = load(es, target, _real(arts, "r2"), _settings())
+    second = load(es, target, _real(arts, "r2"), _settings(), incremental=True)
     assert (second.new, second.updated, second.unchanged) == (0, 0, 5)
     arts[3] = _article(3, body="Changed")
-    third = load(es, target, _real(arts, "r3"), _settings())
+    third = load(es, target, _real(arts, "r3"), _settings(), incremental=True)
     assert (third.new, third.updated, third.unchanged) == (0, 1, 4)
     assert set(_stored(es, target)) == ids
 
@@ -268,7 +235,7 @@ def test_swap_is_atomic_for_searchers_and_prune_keeps_n(es: Any, fresh_alias: st
     settings = get_settings()
     index.apply_templates(es, fresh_alias, settings)
     old = index.ensure_alias(es, fresh_alias, settings)
-    load(es, old, _real([_article(n) for n in range(3)], "r1"), _settings())
+    load(es, old, _real([_article(n) for n in range(3)], "r1"), _settings(), incremental=True)
     es.indices.refresh(index=old)
 
     seen: set[int] = set()
@@ -285,7 +252,7 @@ def test_swap_is_atomic_for_searchers_and_prune_keeps_n(es: Any, fresh_alias: st
         for gen in range(2):  # two full rebuilds, 6 then 6 documents
             new = index.new_generation(es, fresh_alias, settings)
             docs = _real([_article(n) for n in range(6)], f"full{gen}")
-            assert load(es, new, docs, _settings()).new == 6
+            assert load(es, new, docs, _settings(), incremental=False).new == 6
             es.indices.refresh(index=new)
             index.swap_alias(es, fresh_alias, new)
             names.append(new)
@@ -321,7 +288,7 @@ def test_run_record_round_trip(es: Any, fresh_alias: str) -> None:
 def test_unreachable_elasticsearch_raises_one_clear_load_error() -> None:
     dead = client("http://127.0.0.1:9").options(max_retries=1, retry_backoff_base=0.01)
     with pytest.raises(LoadError, match=r"127\.0\.0\.1:9 unreachable after 1 retries"):
-        load(dead, "x", [Item("a", _doc(1))], _settings())
+        load(dead, "x", [Item("a", _doc(1))], _settings(), incremental=True)
 
 
 def test_swap_leaves_exactly_one_index_behind_the_alias(es: Any, fresh_alias: str) -> None:

@@ -385,58 +385,6 @@ def test_one_url_in_two_files_is_one_document_and_one_duplicate(es, fresh_alias,
     assert [d["source"]["url"] for d in docs.values() if d["source"].get("url")] == [url]
 
 
-def test_a_later_file_with_an_indexed_url_stays_a_duplicate_across_runs(es, fresh_alias, tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    url = "https://example.org/news/1"
-
-    def write(name: str, story: str) -> None:
-        (raw / name).write_text(
-            f"{story}\n\nA long enough body of text about the harbour and the city council.\n",
-            encoding="utf-8",
-        )
-        (raw / f"{name}.meta.json").write_text(json.dumps({"url": url}), encoding="utf-8")
-
-    write("a.txt", "First story")
-    assert _run(es, tmp_path, raw, fresh_alias)["counts"]["new"] == 1
-    write("b.txt", "Second story")
-    for _ in range(2):  # b is read again each night (it has no document) and refused again
-        run = _run(es, tmp_path, raw, fresh_alias)
-        assert (run["counts"]["new"], run["counts"]["updated"]) == (0, 0)
-        assert run["counts"]["quarantined"] == 1
-        [dup] = run["quarantine"]
-        assert dup["path"] == "b.txt" and "as a.txt, already indexed" in dup["reason"]
-        [doc] = _docs(es, fresh_alias).values()
-        assert doc["source"]["path"] == "a.txt" and doc["title"] == "First story"
-    (raw / "a.txt").unlink()  # now b.txt is where the story lives: the document follows it
-    run = _run(es, tmp_path, raw, fresh_alias)
-    assert (run["counts"]["updated"], run["counts"]["quarantined"]) == (1, 0)
-    [doc] = _docs(es, fresh_alias).values()
-    assert doc["source"]["path"] == "b.txt"
-
-
-def test_an_edited_sidecar_updates_its_document_on_the_next_incremental_run(
-    es, fresh_alias, tmp_path
-):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "a.txt").write_text(
-        "A long enough body of text about the harbour and the city council.\n", encoding="utf-8"
-    )
-    sidecar = raw / "a.txt.meta.json"
-    sidecar.write_text(json.dumps({"title": "First title"}), encoding="utf-8")
-    assert _run(es, tmp_path, raw, fresh_alias)["counts"]["new"] == 1
-    assert _run(es, tmp_path, raw, fresh_alias)["counts"]["unchanged"] == 1  # skipped unread
-
-    sidecar.write_text(json.dumps({"title": "Corrected title"}), encoding="utf-8")
-    later = time.time() + 5  # clearly after the document was written, whatever the clock grain
-    os.utime(sidecar, (later, later))
-    run = _run(es, tmp_path, raw, fresh_alias)
-    assert (run["counts"]["updated"], run["counts"]["new"]) == (1, 0)
-    [doc] = _docs(es, fresh_alias).values()
-    assert doc["title"] == "Corrected title"
-
-
 def test_full_rebuild_with_since_is_refused(es, fresh_alias, seeds, tmp_path):
     with pytest.raises(pipeline.UsageError, match="since"):
         _run(es, tmp_path, seeds, fresh_alias, mode="full", since="2026-01-01")

@@ -95,48 +95,31 @@ def test_epoch_millis(when: datetime, millis: int) -> None:
     assert epoch_millis(when) == millis
 
 
-def _doc(
-    sha: str = "h1",
-    run_id: str = "run-2",
-    mtime: str = "2026-01-01T00:00:00+00:00",
-    path: str = "a.txt",
-):
+def _doc(sha: str = "h1", run_id: str = "run-2", mtime: str = "2026-01-01T00:00:00+00:00"):
     return {
         "content_sha256": sha,
         "run_id": run_id,
-        "source": {"path": path, "modified_at": mtime},
+        "source": {"path": "a.txt", "modified_at": mtime},
     }
 
 
-def _gone(path: str) -> bool:
-    return False
-
-
-def _there(path: str) -> bool:
-    return True
-
-
 @pytest.mark.parametrize(
-    ("old", "doc", "exists", "op", "count"),
+    ("old", "doc", "incremental", "op", "count"),
     [
-        (None, _doc(), None, "create", None),  # new: never replace a racing batch's document
-        (_doc("h0", "run-1"), _doc(), None, "index", None),  # changed
-        (_doc("h1", "run-1"), _doc(), None, None, "unchanged"),
-        (_doc("h1", "run-1", "2025-01-01T00:00:00+00:00"), _doc(), None, "update", "unchanged"),
-        (_doc("h1", "run-2"), _doc(), None, None, "new"),  # a retried batch of this run
-        (_doc("h0", "run-2"), _doc(), None, "quarantine", "loaded by this run"),
-        # Same id from another file: a duplicate while that file exists, a move once it is gone.
-        (_doc("h0", "run-1", path="b.txt"), _doc(), _there, "quarantine", "already indexed"),
-        (_doc("h1", "run-1", path="b.txt"), _doc(), _there, "quarantine", "already indexed"),
-        (_doc("h0", "run-1", path="b.txt"), _doc(), _gone, "index", None),
-        (_doc("h0", "run-1"), _doc(), _there, "index", None),  # same file, changed
+        (None, _doc(), True, "index", None),
+        (None, _doc(), False, "create", None),  # full: never replace silently
+        (_doc("h0", "run-1"), _doc(), True, "index", None),  # changed
+        (_doc("h1", "run-1"), _doc(), True, None, "unchanged"),
+        (_doc("h1", "run-1", "2025-01-01T00:00:00+00:00"), _doc(), True, "update", "unchanged"),
+        (_doc("h1", "run-2"), _doc(), False, None, "new"),  # a retried batch of this run
+        (_doc("h0", "run-2"), _doc(), False, "quarantine", "duplicate"),
     ],
 )
-def test_classify(old, doc, exists, op, count) -> None:
+def test_classify(old, doc, incremental, op, count) -> None:
     result = LoadResult()
-    action = _classify(Item("id", doc), old, "idx", result, exists)
+    action = _classify(Item("id", doc), old, "idx", incremental, result)
     if op == "quarantine":
-        assert action.stage == "load" and "duplicate" in action.reason and count in action.reason
+        assert action.stage == "load" and count in action.reason
         return
     assert (action["_op_type"] if action else None) == op
     if op == "update":

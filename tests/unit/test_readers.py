@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import GeneratorType
 from typing import Any
@@ -424,8 +424,7 @@ def test_discover_order_skips_and_since(tmp_path: Path, settings: Settings) -> N
     for rel in names:
         _write(tmp_path, rel, "x")
     old = tmp_path / "b" / "1.html"
-    for path in (old, tmp_path / "b" / "manifest.csv"):  # a newer manifest would count (below)
-        os.utime(path, (1_600_000_000, 1_600_000_000))
+    os.utime(old, (1_600_000_000, 1_600_000_000))
     refs = list(discover(tmp_path, settings))
     # a folder's files in name order, then its subfolders in name order
     expected = ["B.txt", "a.txt", "c.docx", "b/1.html", "b/2.txt"]
@@ -442,38 +441,6 @@ def test_discover_order_skips_and_since(tmp_path: Path, settings: Settings) -> N
     items = list(read_all(tmp_path, settings))
     assert [i.reason for i in items if isinstance(i, Quarantine)] == [
         "unsupported file type '.docx'"
-    ]
-
-
-def test_discover_dates_each_file_s_metadata(tmp_path: Path, settings: Settings) -> None:
-    """An edit of a sidecar or manifest must reach the document even if the file is unchanged."""
-    t = {name: 1_600_000_000 + i * 1000 for i, name in enumerate(["a", "side", "b", "man"])}
-    for rel, when in [
-        ("a.txt", t["a"]),
-        ("a.txt.meta.json", t["side"]),
-        ("b.html", t["b"]),
-        ("b.meta.json", t["side"]),  # stem.meta.json is a sidecar of b.html too
-        ("c.txt", t["a"]),
-        ("sub/d.txt", t["a"]),
-        ("sub/manifest.jsonl", t["man"]),
-    ]:
-        os.utime(_write(tmp_path, rel, "x"), (when, when))
-    refs = {r.rel_path: r for r in discover(tmp_path, settings)}
-
-    def at(key: str) -> datetime:
-        return datetime.fromtimestamp(t[key], tz=UTC)
-
-    assert refs["a.txt"].meta_modified_at == at("side")
-    assert refs["b.html"].meta_modified_at == at("side")
-    assert refs["c.txt"].meta_modified_at is None
-    assert refs["sub/d.txt"].meta_modified_at == at("man")
-    assert refs["a.txt"].modified_at == at("a")  # the file's own mtime is kept as it is
-    # `since` counts a metadata edit as a change of the file.
-    since = at("side") - timedelta(seconds=1)
-    assert [r.rel_path for r in discover(tmp_path, settings, since=since)] == [
-        "a.txt",
-        "b.html",
-        "sub/d.txt",
     ]
 
 
