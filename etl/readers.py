@@ -307,6 +307,8 @@ def _fold(obj: Any) -> tuple[dict[str, str], str | None]:
     for k, v in obj.items():
         if k not in HINT_KEYS or v is None:
             continue
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            v = v["name"]  # news APIs give {"id": ..., "name": "BBC News"} as the source
         if not isinstance(v, str):
             # A number or list as a title or URL would become a bogus title or document id.
             refused.append(f"{k} is not a string")

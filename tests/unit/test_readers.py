@@ -129,6 +129,7 @@ def test_sha256_is_of_the_raw_bytes(tmp_path: Path, settings: Settings) -> None:
         ({"title": "  Padded\r\ntitle "}, {"title": "Padded\ntitle"}),
         ({"title": "caf\u0065\u0301"}, {"title": "caf\u00e9"}),  # NFC
         ({"title": "half \ud800 pair"}, {"title": "half \ufffd pair"}),
+        ({"source": {"id": None, "name": "BBC News"}}, {"source": "BBC News"}),
         (
             {"title": {"a": 1}, "url": ["x"], "lang": 5, "site": "S"},
             {
