@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Documents of files without sidecar/manifest fields have no fingerprint; count them as this.
+_NO_META = "-"
+_META_TERMS = {"terms": {"field": "source.meta_sha256", "missing": _NO_META, "size": 2}}
 
 
 def epoch_millis(when: datetime) -> int:
@@ -22,8 +25,9 @@ def epoch_millis(when: datetime) -> int:
 
 
 def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[str]:
-    """Paths whose every indexed document has the file's current size and mtime, and was made
-    by this pipeline version (a new version re-derives everything).
+    """Paths whose every indexed document has the file's current size, mtime and metadata
+    fingerprint (its sidecar/manifest fields), and was made by this pipeline version (a new
+    version re-derives everything).
 
     One aggregation per chunk of paths, so requests and memory do not grow with the index.
     """
@@ -41,7 +45,7 @@ def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[s
         aggs={
             "paths": {
                 "terms": {"field": "source.path", "size": len(by_path)},
-                "aggs": {**stats, "stale": stale},
+                "aggs": {**stats, "stale": stale, "meta": _META_TERMS},
             }
         },
     )
@@ -50,6 +54,8 @@ def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[s
         ref = by_path.get(b["key"])
         if ref is None or b["stale"]["doc_count"]:
             continue
+        if [m["key"] for m in b["meta"]["buckets"]] != [ref.meta_sha256 or _NO_META]:
+            continue  # the sidecar or manifest fields changed (or came or went)
         mtime = epoch_millis(ref.modified_at)
         if (
             b["min_size"]["value"] == b["max_size"]["value"] == ref.size

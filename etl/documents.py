@@ -70,6 +70,8 @@ def _fields(article: Article) -> dict[str, Any]:
         doc["published_at"] = article.published_at.isoformat()
     if src.url:
         doc["source"]["url"] = src.url
+    if src.meta_sha256:
+        doc["source"]["meta_sha256"] = src.meta_sha256
     return doc
 
 

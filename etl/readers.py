@@ -63,6 +63,7 @@ class FileRef:
     rel_path: str
     size: int
     modified_at: datetime
+    meta_sha256: str | None = None  # see metadata_fingerprint
 
 
 def is_metadata_file(name: str) -> bool:
@@ -101,6 +102,8 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
                     ref = _ref(root, Path(e.path), e)
                 except OSError:
                     continue  # deleted since the folder was listed: nothing left to lose
+                fingerprint = metadata_fingerprint(sidecar_hints(Path(e.path), root))
+                ref = replace(ref, meta_sha256=fingerprint)
                 if since is None or ref.modified_at >= since:
                     yield ref
         stack.extend(reversed(subdirs))
@@ -164,6 +167,7 @@ def read(root: Path, ref: FileRef | str, settings: Settings) -> Iterator[RawDoc 
         modified_at=datetime.fromtimestamp(st.st_mtime, tz=UTC),
     )
     hints = sidecar_hints(path, root)
+    source = replace(source, meta_sha256=metadata_fingerprint(hints))
     if data is None or fmt == "json":
         records = (
             _read_jsonl(path, source, hints, settings.input.max_file_bytes)
@@ -296,6 +300,19 @@ def sidecar_hints(path: Path, root: Path) -> dict[str, Any]:
                     _note(hints, f"{sidecar.name}: {refused}")
             break
     return hints
+
+
+def metadata_fingerprint(hints: dict[str, Any]) -> str | None:
+    """A hash of the fields a file's sidecar and manifest give it (None when they give none).
+
+    Stored on its documents, it lets an incremental run see an edited sidecar or manifest row
+    without reading the file; rows added for other files leave it as it is.
+    """
+    fields = {k: v for k, v in hints.items() if not k.startswith("_")}
+    if not fields:
+        return None
+    blob = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _fold(obj: Any) -> tuple[dict[str, str], str | None]:

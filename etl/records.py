@@ -26,6 +26,8 @@ class SourceInfo:
     modified_at: datetime | None = None
     name: str = "unknown"  # publisher
     url: str | None = None
+    # Fingerprint of the fields its sidecar/manifest give this file: a change there is a change.
+    meta_sha256: str | None = None
 
 
 @dataclass(frozen=True)

@@ -385,6 +385,53 @@ def test_one_url_in_two_files_is_one_document_and_one_duplicate(es, fresh_alias,
     assert [d["source"]["url"] for d in docs.values() if d["source"].get("url")] == [url]
 
 
+def test_metadata_edits_reach_documents_and_new_manifest_rows_touch_nothing_else(
+    es, fresh_alias, tmp_path
+):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body = "A long enough body of text about the harbour and the city council.\n"
+    for name in ("a.txt", "b.txt"):
+        (raw / name).write_text(f"{name}: {body}", encoding="utf-8")
+    sidecar = raw / "a.txt.meta.json"
+    sidecar.write_text(json.dumps({"title": "First title"}), encoding="utf-8")
+    manifest = raw / "manifest.jsonl"
+    manifest.write_text(json.dumps({"path": "b.txt", "publisher": "Wire"}) + "\n")
+
+    def counts() -> tuple[int, int, int]:
+        c = _run(es, tmp_path, raw, fresh_alias)["counts"]
+        return c["new"], c["updated"], c["unchanged"]
+
+    def to_read() -> list[str]:
+        ctx = pipeline.start_run(
+            es,
+            input_root=raw,
+            alias=fresh_alias,
+            mode="incremental",
+            staging=str(tmp_path / f"stage-{time.monotonic_ns()}"),
+            settings=get_settings(),
+        )
+        found = pipeline.discover(ctx, get_settings(), batch_size=10, es=es)
+        return [path for batch in found for path in staging.read_json(batch)]
+
+    assert counts() == (2, 0, 0)
+    assert counts() == (0, 0, 2)
+    # A scraper appends a row for a new file: only that file is new, nothing else is re-read.
+    (raw / "c.txt").write_text(f"c.txt: {body}", encoding="utf-8")
+    with manifest.open("a") as f:
+        f.write(json.dumps({"path": "c.txt", "publisher": "Wire"}) + "\n")
+    assert to_read() == ["c.txt"]
+    assert counts() == (1, 0, 2)
+    # A corrected sidecar reaches its document although a.txt itself did not change.
+    sidecar.write_text(json.dumps({"title": "Corrected title"}), encoding="utf-8")
+    assert to_read() == ["a.txt"]
+    assert counts() == (0, 1, 2)
+    docs = {d["source"]["path"]: d for d in _docs(es, fresh_alias).values()}
+    assert docs["a.txt"]["title"] == "Corrected title"
+    assert docs["b.txt"]["source"]["name"] == docs["c.txt"]["source"]["name"] == "Wire"
+    assert counts() == (0, 0, 3) and to_read() == []
+
+
 def test_full_rebuild_with_since_is_refused(es, fresh_alias, seeds, tmp_path):
     with pytest.raises(pipeline.UsageError, match="since"):
         _run(es, tmp_path, seeds, fresh_alias, mode="full", since="2026-01-01")

@@ -403,7 +403,7 @@ def test_manifest_parsed_once_per_folder_and_never_stale(
     readers._parse_manifests.cache_clear()
     assert all(isinstance(d, RawDoc) for d in read_all(tmp_path, settings))
     info = readers._parse_manifests.cache_info()
-    assert (info.misses, info.hits) == (1, 4)
+    assert (info.misses, info.hits) == (1, 9)  # discover (fingerprints) and read, 5 files each
     manifest.write_text("file,source\n0.txt,Newer wire\n")
     os.utime(manifest, ns=(0, manifest.stat().st_mtime_ns + 1_000_000_000))
     assert _doc(tmp_path, "m/0.txt", settings).source.name == "Newer wire"
@@ -443,6 +443,33 @@ def test_discover_order_skips_and_since(tmp_path: Path, settings: Settings) -> N
     assert [i.reason for i in items if isinstance(i, Quarantine)] == [
         "unsupported file type '.docx'"
     ]
+
+
+def test_metadata_fingerprint_follows_a_file_s_own_sidecar_and_manifest_fields(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """What lets an incremental run see metadata edits without reading unchanged files."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        _write(tmp_path, f"s/{name}", "Body")
+    manifest = _write(tmp_path, "s/manifest.jsonl", '{"path": "a.txt", "title": "A"}\n')
+
+    def prints() -> dict[str, str | None]:
+        return {r.rel_path: r.meta_sha256 for r in discover(tmp_path, settings)}
+
+    first = prints()
+    assert first["s/a.txt"] is not None and first["s/b.txt"] is None and first["s/c.txt"] is None
+    doc = _doc(tmp_path, "s/a.txt", settings)
+    assert doc.source.meta_sha256 == first["s/a.txt"]  # the document carries the same print
+
+    # Rows for other files, and a broken line, leave a's print alone.
+    manifest.write_text(manifest.read_text() + '{"path": "b.txt", "title": "B"}\n{broken\n')
+    second = prints()
+    assert second["s/a.txt"] == first["s/a.txt"] and second["s/b.txt"] is not None
+    # Its own row edited, or a sidecar added, changes it.
+    manifest.write_text('{"path": "a.txt", "title": "A, corrected"}\n')
+    assert prints()["s/a.txt"] not in (None, first["s/a.txt"])
+    _write(tmp_path, "s/c.txt.meta.json", '{"publisher": "Wire"}')
+    assert prints()["s/c.txt"] is not None
 
 
 def test_discover_is_lazy(tmp_path: Path, settings: Settings) -> None:
