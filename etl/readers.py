@@ -102,10 +102,9 @@ def discover(root: Path, settings: Settings, since: datetime | None = None) -> I
                     ref = _ref(root, Path(e.path), e)
                 except OSError:
                     continue  # deleted since the folder was listed: nothing left to lose
-                fingerprint = metadata_fingerprint(sidecar_hints(Path(e.path), root))
-                ref = replace(ref, meta_sha256=fingerprint)
                 if since is None or ref.modified_at >= since:
-                    yield ref
+                    hints = sidecar_hints(Path(e.path), root)
+                    yield replace(ref, meta_sha256=metadata_fingerprint(hints))
         stack.extend(reversed(subdirs))
 
 

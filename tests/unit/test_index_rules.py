@@ -104,3 +104,25 @@ def test_document_mapping_is_strict_and_versioned() -> None:
     for facet in ("entities.persons", "entities.organizations", "entities.locations"):
         assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
     assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"
+
+
+# Each mapping version and the properties it stands for. Incremental runs put the template's
+# mapping on an existing index only when the version differs, so a change without a new
+# version would leave old indices refusing the new fields.
+MAPPING_VERSIONS = {
+    1: "fbb71d62cb6cc942713a65989eeb877017979dea9110d9ea64beb3a6a9c356dd",
+    2: "1e9157ed06e49a2207d7b26daaa44587e43087582a0a911a49facbdfd2717f59",  # source.meta_sha256
+}
+
+
+def test_a_mapping_change_comes_with_a_new_mapping_version() -> None:
+    import hashlib
+
+    m = _mapping("index_template.json")
+    digest = hashlib.sha256(json.dumps(m["properties"], sort_keys=True).encode()).hexdigest()
+    version = m["_meta"]["mapping_version"]
+    assert version == max(MAPPING_VERSIONS), "bump _meta.mapping_version and add it here"
+    assert digest == MAPPING_VERSIONS[version], (
+        f"the mapping changed: bump _meta.mapping_version to {version + 1} and add "
+        f"{version + 1}: {digest!r} to MAPPING_VERSIONS"
+    )
