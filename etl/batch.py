@@ -19,7 +19,7 @@ from etl import staging as stg
 from etl.context import RunContext
 from etl.documents import doc_id, to_document
 from etl.entities import add_entities
-from etl.load import Item, load
+from etl.load import Item, load, remove_stale
 from etl.prepare import prepare
 from etl.readers import read
 from etl.records import Article, Quarantine, RawDoc
@@ -142,26 +142,37 @@ def load_batch(
     task rewrites rather than appends to.
     """
     started = time.perf_counter()
-    items = (
-        Item(row["id"], row["doc"], row.get("record"))
-        for row in stg.read_jsonl(staged_uri)
-        if row["kind"] == "doc"
-    )
+    produced: dict[str, set[str]] = {}  # path -> ids, to find documents a file no longer makes
+    refused: set[str] = set()
+
+    def items() -> Iterator[Item]:
+        for row in stg.read_jsonl(staged_uri):
+            if row["kind"] == "doc":
+                produced.setdefault(row["doc"]["source"]["path"], set()).add(row["id"])
+                yield Item(row["id"], row["doc"], row.get("record"))
+
+    def quarantined(q: Quarantine) -> None:
+        refused.add(q.path)
+        stg.write_line(qf, q.as_dict())
+
     out: dict[str, Any] = {"staged": staged_uri}
     if ctx.dry_run or es is None or ctx.target_index is None:
-        zero = dict.fromkeys(("new", "updated", "unchanged", "failed", "quarantined"), 0)
-        out.update(zero, would_load=sum(1 for _ in items))
+        zero = dict.fromkeys(("new", "updated", "unchanged", "failed", "quarantined", "removed"), 0)
+        out.update(zero, would_load=sum(1 for _ in items()))
     else:
         qloc = runs.quarantine_location(ctx.staging, runs.batch_name(staged_uri), "load")
         with stg.open_text(qloc, "w") as qf:
             result = load(
                 es,
                 ctx.target_index,
-                items,
+                items(),
                 settings,
                 incremental=ctx.incremental,
-                on_quarantine=lambda q: stg.write_line(qf, q.as_dict()),
+                on_quarantine=quarantined,
             )
         out.update(result.counts())
+        # A full run fills a new generation: nothing stale can be in it.
+        keep = {p: ids for p, ids in produced.items() if p not in refused}
+        out["removed"] = remove_stale(es, ctx.target_index, keep) if ctx.incremental else 0
     out["seconds"] = round(time.perf_counter() - started, 3)
     return out

@@ -175,10 +175,11 @@ def print_summary(record: dict[str, Any]) -> None:
     c = record["counts"]
     head = "dry run (nothing written)" if record["dry_run"] else f"index {record['index']}"
     print(f"run {record['run_id']} ({record['mode']}): {head}")
-    warned = c.get("warnings", 0)
+    warned, removed = c.get("warnings", 0), c.get("removed", 0)
     print(
         f"  files seen {c['files_seen']}, new {c['new']}, updated {c['updated']}, "
         f"unchanged {c['unchanged']}, quarantined {c['quarantined']}, failed {c['failed']}"
+        + (f", removed {removed}" if removed else "")
         + (f", warnings {warned}" if warned else "")
     )
     if record["dry_run"]:

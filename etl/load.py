@@ -267,3 +267,35 @@ def _reason(info: dict[str, Any]) -> str:
             reason += f" (caused by {cause.get('type')}: {cause.get('reason')})"
         return reason
     return f"HTTP {info.get('status')}: {' '.join(str(err).split())}"
+
+
+def remove_stale(es: Elasticsearch, index: str, produced: dict[str, set[str]]) -> int:
+    """Delete documents of re-read files that those files no longer produce; return how many.
+
+    A file's document id follows its URL (or publisher): when a sidecar corrects it, or a
+    record leaves a ``.jsonl``, the old document would otherwise stay searchable next to the
+    new one for good. ``produced`` maps each re-read path to the ids it loaded this time; leave
+    out paths whose documents did not all land, so nothing is deleted in favour of a failure.
+    """
+    if not produced:
+        return 0
+    hits = helpers.scan(
+        es,
+        index=index,
+        query={"query": {"terms": {"source.path": list(produced)}}},
+        _source=["source.path"],
+    )
+    stale = [
+        h["_id"]
+        for h in hits
+        if h["_id"] not in produced.get(h["_source"].get("source", {}).get("path"), {h["_id"]})
+    ]
+    actions = ({"_op_type": "delete", "_index": index, "_id": i} for i in stale)
+    removed = 0
+    for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False):
+        if ok:
+            removed += 1
+        else:
+            info = item["delete"]
+            log.warning("could not remove stale document %s: %s", info.get("_id"), _reason(info))
+    return removed

@@ -88,7 +88,16 @@ class Totals:
 
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("files_seen", "new", "updated", "unchanged", "quarantined", "failed", "warnings"),
+            (
+                "files_seen",
+                "new",
+                "updated",
+                "unchanged",
+                "removed",
+                "quarantined",
+                "failed",
+                "warnings",
+            ),
             0,
         )
     )
@@ -125,6 +134,7 @@ def gather(staging: str, results: list[dict[str, Any]]) -> Totals:
         t.counts["warnings"] += stats.get("warnings", 0)
         for k in ("new", "updated", "unchanged", "failed"):
             t.counts[k] += r[k]
+        t.counts["removed"] += r.get("removed", 0)
         t.would_load += r.get("would_load", 0)
         for step in ("process", "load"):
             loc = quarantine_location(staging, name, step)

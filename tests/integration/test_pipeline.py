@@ -66,6 +66,7 @@ def test_second_run_on_same_input_changes_nothing(es, fresh_alias, seeds, tmp_pa
         "unchanged": 5,
         "quarantined": 0,
         "failed": 0,
+        "removed": 0,
         "warnings": 0,
     }
     assert docs1.keys() == docs2.keys() and len(docs2) == 5
@@ -430,6 +431,47 @@ def test_metadata_edits_reach_documents_and_new_manifest_rows_touch_nothing_else
     assert docs["a.txt"]["title"] == "Corrected title"
     assert docs["b.txt"]["source"]["name"] == docs["c.txt"]["source"]["name"] == "Wire"
     assert counts() == (0, 0, 3) and to_read() == []
+
+
+def test_documents_a_file_no_longer_produces_are_removed(es, fresh_alias, tmp_path):
+    """A corrected URL gives a new id; a record left its .jsonl: the old documents must go."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    body = "A long enough body of text about the harbour and the city council."
+    (raw / "a.txt").write_text(f"Story A\n\n{body}\n", encoding="utf-8")
+    sidecar = raw / "a.txt.meta.json"
+    sidecar.write_text(json.dumps({"url": "https://example.org/old"}), encoding="utf-8")
+    feed = raw / "feed.jsonl"
+
+    def records(*urls: str) -> str:
+        return "".join(json.dumps({"url": u, "text": f"{u}: {body}"}) + "\n" for u in urls)
+
+    feed.write_text(records("https://example.org/r1", "https://example.org/r2"))
+    first = _run(es, tmp_path, raw, fresh_alias)["counts"]
+    assert (first["new"], first["removed"]) == (3, 0)
+
+    sidecar.write_text(json.dumps({"url": "https://example.org/new"}), encoding="utf-8")
+    feed.write_text(records("https://example.org/r1"))
+    second = _run(es, tmp_path, raw, fresh_alias)["counts"]
+    # r1 is re-derived (the feed's size is part of its document); a's and r2's old ones go.
+    assert (second["new"], second["updated"], second["removed"]) == (1, 1, 2)
+    urls = sorted(d["source"]["url"] for d in _docs(es, fresh_alias).values())
+    assert urls == ["https://example.org/new", "https://example.org/r1"]
+
+    third = _run(es, tmp_path, raw, fresh_alias)["counts"]  # settled: nothing re-read
+    assert (third["new"], third["updated"], third["removed"], third["unchanged"]) == (0, 0, 0, 2)
+
+
+def test_a_file_that_turns_bad_keeps_its_document(es, fresh_alias, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = raw / "a.txt"
+    page.write_text("Story A\n\nA long enough body of text about the harbour.\n", "utf-8")
+    assert _run(es, tmp_path, raw, fresh_alias)["counts"]["new"] == 1
+    page.write_bytes(b"\x00\x01\x02" * 50)  # a broken re-download: quarantined, not a deletion
+    run = _run(es, tmp_path, raw, fresh_alias)["counts"]
+    assert (run["quarantined"], run["removed"]) == (1, 0)
+    assert len(_docs(es, fresh_alias)) == 1
 
 
 def test_full_rebuild_with_since_is_refused(es, fresh_alias, seeds, tmp_path):
