@@ -21,7 +21,7 @@ from etl.documents import doc_id, to_document
 from etl.entities import add_entities
 from etl.load import Item, load, remove_stale
 from etl.prepare import prepare
-from etl.readers import read
+from etl.readers import metadata_warning, read
 from etl.records import Article, Quarantine, RawDoc
 from etl.settings import Settings
 
@@ -73,8 +73,8 @@ def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
                     held.append(article)
                     continue
                 # An Article keeps no hints: its RawDoc says whether metadata was ignored.
-                if reason := raw.hints.get("_sidecar_error"):
-                    _warn(wf, raw, str(reason))
+                if reason := metadata_warning(raw):
+                    _warn(wf, raw, reason)
                     stats["warnings"] += 1
                 yield article
 

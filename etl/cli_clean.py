@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from etl.records import Article, Quarantine, RawDoc
+from etl.records import Article, Quarantine
 
 EXIT_OK, EXIT_USAGE = 0, 2
 # The closing list of quarantined files stops here (the count is complete), as in run records.
@@ -81,7 +81,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _print_all(root: Path, args: argparse.Namespace) -> None:
     from etl.prepare import prepare
-    from etl.readers import read_all
+    from etl.readers import metadata_warning, read_all
     from etl.settings import get_settings
 
     settings = get_settings()
@@ -99,7 +99,7 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
                 listed.append(result)
             continue
         shown += 1
-        warning = _warning(item)
+        warning = None if isinstance(item, Quarantine) else metadata_warning(item)
         print(
             json.dumps(article_dict(result, warning), ensure_ascii=False)
             if args.json
@@ -112,11 +112,3 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
             print(f"  QUARANTINE {q.path}{rec} [{q.stage}]: {q.reason}")
         if quarantined > len(listed):
             print(f"  ... and {quarantined - len(listed)} more")
-
-
-def _warning(raw: RawDoc | Quarantine) -> str | None:
-    """Why the sidecar or manifest metadata was ignored, if it was (the document still loads)."""
-    if isinstance(raw, Quarantine):
-        return None
-    reason = raw.hints.get("_sidecar_error")
-    return str(reason) if reason else None

@@ -334,6 +334,12 @@ def _fold(obj: Any) -> tuple[dict[str, str], str | None]:
     return fields, "; ".join(refused) or None
 
 
+def metadata_warning(raw: RawDoc) -> str | None:
+    """Why some of a document's sidecar or manifest metadata was ignored, if it was."""
+    reason = raw.hints.get("_sidecar_error")
+    return str(reason) if reason else None
+
+
 def _note(hints: dict[str, Any], reason: str) -> None:
     """Add why some metadata was ignored (the document itself still loads)."""
     hints["_sidecar_error"] = "; ".join(filter(None, (hints.get("_sidecar_error"), reason)))
