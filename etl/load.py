@@ -285,11 +285,8 @@ def remove_stale(es: Elasticsearch, index: str, produced: dict[str, set[str]]) -
         query={"query": {"terms": {"source.path": list(produced)}}},
         _source=["source.path"],
     )
-    stale = [
-        h["_id"]
-        for h in hits
-        if h["_id"] not in produced.get(h["_source"].get("source", {}).get("path"), {h["_id"]})
-    ]
+    # Every hit's path is one of produced's keys: the query asked for exactly those paths.
+    stale = [h["_id"] for h in hits if h["_id"] not in produced[h["_source"]["source"]["path"]]]
     actions = ({"_op_type": "delete", "_index": index, "_id": i} for i in stale)
     removed = 0
     for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False):
