@@ -45,6 +45,20 @@ def _docs(es, alias: str) -> dict[str, dict]:
     return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
 
 
+def _batches(es, tmp_path: Path, input_root: Path, alias: str) -> list[str]:
+    """The batch manifests an incremental run would write now (what it would re-read)."""
+    settings = get_settings()
+    ctx = pipeline.start_run(
+        es,
+        input_root=input_root,
+        alias=alias,
+        mode="incremental",
+        staging=str(tmp_path / f"stage-check-{time.monotonic_ns()}"),
+        settings=settings,
+    )
+    return pipeline.discover(ctx, settings, batch_size=10, es=es)
+
+
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
     dst = tmp_path / "raw"
@@ -333,33 +347,14 @@ def test_touched_file_stays_unchanged_and_is_skipped_next_time(es, fresh_alias, 
     os.utime(target, (time.time() + 3600, time.time() + 3600))
     touched = _run(es, tmp_path, seeds, fresh_alias)
     assert touched["counts"]["unchanged"] == 5 and touched["counts"]["updated"] == 0
-
-    settings = get_settings()
-    ctx = pipeline.start_run(
-        es,
-        input_root=seeds,
-        alias=fresh_alias,
-        mode="incremental",
-        staging=str(tmp_path / "stage-check"),
-        settings=settings,
-    )
-    assert pipeline.discover(ctx, settings, batch_size=10, es=es) == []  # nothing to re-read
+    assert _batches(es, tmp_path, seeds, fresh_alias) == []  # nothing to re-read
 
 
 def test_a_new_pipeline_version_rereads_every_file(es, fresh_alias, seeds, tmp_path, monkeypatch):
     _run(es, tmp_path, seeds, fresh_alias)
-    settings = get_settings()
 
     def batches() -> list[str]:
-        ctx = pipeline.start_run(
-            es,
-            input_root=seeds,
-            alias=fresh_alias,
-            mode="incremental",
-            staging=str(tmp_path / f"stage-{time.monotonic_ns()}"),
-            settings=settings,
-        )
-        return pipeline.discover(ctx, settings, batch_size=10, es=es)
+        return _batches(es, tmp_path, seeds, fresh_alias)
 
     assert batches() == []
     monkeypatch.setattr("etl.changes.PIPELINE_VERSION", "9.9.9")
@@ -404,15 +399,7 @@ def test_metadata_edits_reach_documents_and_new_manifest_rows_touch_nothing_else
         return c["new"], c["updated"], c["unchanged"]
 
     def to_read() -> list[str]:
-        ctx = pipeline.start_run(
-            es,
-            input_root=raw,
-            alias=fresh_alias,
-            mode="incremental",
-            staging=str(tmp_path / f"stage-{time.monotonic_ns()}"),
-            settings=get_settings(),
-        )
-        found = pipeline.discover(ctx, get_settings(), batch_size=10, es=es)
+        found = _batches(es, tmp_path, raw, fresh_alias)
         return [path for batch in found for path in staging.read_json(batch)]
 
     assert counts() == (2, 0, 0)
