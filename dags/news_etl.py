@@ -29,6 +29,7 @@ import pendulum
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
 
 from etl import dag_tasks as glue
+from etl.naming import ALIAS_PATTERN
 from etl.settings import get_settings
 
 _settings = get_settings()
@@ -62,7 +63,7 @@ NEWS_INDEX = Asset(name="news_index", uri=f"elasticsearch://{_settings.elasticse
         "index": Param(
             _settings.elasticsearch.alias,
             type="string",
-            pattern=r"^[a-z0-9][a-z0-9_.\-]*$",
+            pattern=ALIAS_PATTERN,
             title="Index alias",
             description="Elasticsearch alias searchers use; run records go to <alias>-runs.",
         ),

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from etl.settings import es_url, get_settings
+from etl.settings import get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Quarantined files (and warnings) listed in the summary; the run record keeps up to a thousand.
@@ -57,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
         # The client logs every retry; the user gets one line at the end instead.
         logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
     alias = args.index or settings.elasticsearch.alias
-    url = es_url()
+    url = es_mod.redact(settings.env.es_target)
     try:
         since = datetime.fromisoformat(args.since) if args.since else None
     except ValueError:
@@ -67,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         # Usage errors first, before any time is spent waiting for Elasticsearch.
         pipeline.check_request(args.input, alias, args.mode, since)
-        client = es_mod.client(url)
+        client = es_mod.client(settings)
         if not args.dry_run:
             client.info()  # fail fast, after the client's retries, before any work
         with _Progress() as progress:

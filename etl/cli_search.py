@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from etl import search as s
-from etl.settings import es_url, get_settings
+from etl.settings import get_settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -84,15 +84,17 @@ def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
 
 
 def _client() -> Elasticsearch:
-    from elasticsearch import Elasticsearch
+    from etl.es import client
 
     # Fail fast on the command line: one retry, then a one-line error.
-    return Elasticsearch(es_url(), request_timeout=30, max_retries=1, retry_on_timeout=False)
+    return client(get_settings(), fail_fast=True)
 
 
 def _guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
     """Run ``work``; turn usage and Elasticsearch errors into one-line messages and exit codes."""
     from elasticsearch import ApiError, NotFoundError, TransportError
+
+    from etl.es import redact
 
     try:
         return work()
@@ -103,11 +105,12 @@ def _guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
         if args.debug:
             traceback.print_exc()
         if isinstance(e, NotFoundError):
-            msg = f"index {args.index!r} not found at {es_url()}"
+            msg = f"index {args.index!r} not found at {redact(get_settings().env.es_target)}"
         elif isinstance(e, ApiError):
             msg = f"Elasticsearch refused the request: {e.message} ({e.meta.status})"
         else:
-            msg = f"cannot reach Elasticsearch at {es_url()} ({type(e).__name__})"
+            where = redact(get_settings().env.es_target)
+            msg = f"cannot reach Elasticsearch at {where} ({type(e).__name__})"
         print(f"etl {name}: error: {msg}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -10,10 +10,10 @@ for the Elasticsearch client (over a second of CPU).
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from etl.naming import safe_run_id
 from etl.settings import get_settings
 
 if TYPE_CHECKING:
@@ -21,41 +21,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONN_ID = "elasticsearch_default"
 
+def es_client() -> Elasticsearch:
+    """The client of the Airflow Connection ``elasticsearch_default``."""
+    from etl.es import client_from_connection
 
-def es_url_from_connection(
-    conn_type: str | None, host: str | None, port: int | None, schema: str | None
-) -> str:
-    """Build the Elasticsearch URL from an Airflow Connection's fields.
-
-    The provider keeps the scheme in ``schema`` (``elasticsearch://host:9200/https``); a URI-style
-    connection (``AIRFLOW_CONN_...=https://host:9200``) keeps it in ``conn_type`` instead.
-    """
-    if schema in ("http", "https"):
-        scheme = schema
-    elif conn_type in ("http", "https"):
-        scheme = conn_type
-    else:
-        scheme = "http"
-    if not host:
-        raise ValueError(f"Airflow connection {CONN_ID!r} has no host")
-    return f"{scheme}://{host}:{port or 9200}"
-
-
-def es_client(conn_id: str = CONN_ID) -> Elasticsearch:
-    """An Elasticsearch client from the Airflow Connection, via the provider's hook."""
-    from airflow.providers.elasticsearch.hooks.elasticsearch import ElasticsearchSQLHook
-
-    from etl.es import client
-
-    conn = ElasticsearchSQLHook(elasticsearch_conn_id=conn_id).connection
-    url = es_url_from_connection(conn.conn_type, conn.host, conn.port, conn.schema)
-    auth = (conn.login, conn.password) if conn.login else None
-    extra = conn.extra_dejson
-    return client(
-        url, basic_auth=auth, api_key=extra.get("api_key"), ca_certs=extra.get("ca_certs")
-    )
+    return client_from_connection(get_settings())
 
 
 def staging_root(run_id: str) -> str:
@@ -67,16 +38,12 @@ def staging_root(run_id: str) -> str:
     from airflow.sdk import ObjectStoragePath
 
     settings = get_settings()
-    base = os.environ.get("NEWS_ETL_STAGING") or settings.airflow.staging
+    base = settings.env.staging or settings.airflow.staging
     if "://" not in base:
         base = "file://" + str(settings.path(base))
-    root = ObjectStoragePath(base) / _safe(run_id)
+    root = ObjectStoragePath(base) / safe_run_id(run_id)
     root.mkdir(parents=True, exist_ok=True)
     return str(root)
-
-
-def _safe(run_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
 
 
 def _since(value: Any) -> datetime | str | None:
@@ -106,7 +73,7 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
             dry_run=bool(params.get("dry_run")),
             staging=staging_root(run_id),
             settings=settings,
-            run_id=_safe(run_id),
+            run_id=safe_run_id(run_id),
         )
     except pipeline.UsageError as e:
         # Retrying cannot fix the request (a missing folder, full with since): fail at once.

@@ -15,6 +15,7 @@ from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import ConnectionTimeout, helpers
 
 from etl.errors import PipelineError
+from etl.es import RETRY_STATUS
 from etl.records import Quarantine
 from etl.settings import Settings
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Retried by streaming_bulk with exponential backoff, per document and per request; the client
-# itself also retries these statuses and connection errors (etl.es.client).
-RETRY_STATUS = (429, 502, 503, 504)
 # Per-document errors that say the index cannot take writes, whatever the document.
 _CLUSTER_ERRORS = frozenset(
     {"cluster_block_exception", "index_closed_exception", "index_not_found_exception"}

@@ -13,7 +13,6 @@ so the DAG can pass them through XCom; documents stream through staged JSON-line
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from etl.batch import load_batch, process_batch
 from etl.changes import unchanged_paths
 from etl.context import RunContext, new_run_id
 from etl.errors import PipelineError, UsageError
+from etl.naming import check_alias
 from etl.readers import FileRef
 from etl.readers import discover as discover_files
 from etl.runs import finalize, record_failure
@@ -49,8 +49,6 @@ __all__ = [
 ]
 
 MODES = ("incremental", "full")
-# Elasticsearch's rules for index names, kept simple: lower case, no path or wildcard characters.
-_ALIAS = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 # Paths looked up in the index per request when deciding which files are unchanged.
 LOOKUP_PATHS = 500
 
@@ -63,8 +61,7 @@ def check_request(
     """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime."""
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if not _ALIAS.match(alias) or alias.endswith("-runs"):
-        raise UsageError(f"{alias!r} is not a usable alias: lower case letters, digits, - _ .")
+    check_alias(alias)
     if not Path(input_root).is_dir():
         raise UsageError(f"input folder not found: {input_root}")
     if since is not None and mode == "full":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,6 +70,42 @@ class AirflowSettings(_Section):
     retry_delay_seconds: int = 60
 
 
+DEFAULT_ES_URL = "http://127.0.0.1:9200"
+DEFAULT_KIBANA_URL = "http://localhost:5601"
+
+
+class Environment(_Section):
+    """What the environment overrides: read here and nowhere else.
+
+    Not part of the settings file: these are per deployment (hosts, shared volumes) or secret
+    (credentials in ``ES_URL``); ``Settings.env`` reads them afresh on each access.
+    """
+
+    es_url: str | None = None  # ES_URL; may carry user:password@ (never printed unredacted)
+    es_ca_certs: str | None = None  # ES_CA_CERTS: CA bundle for an HTTPS cluster
+    staging: str | None = None  # NEWS_ETL_STAGING: shared staging for workers on many machines
+    kibana_url: str = DEFAULT_KIBANA_URL  # KIBANA_URL, for links from the search page
+    search_index: str | None = None  # NEWS_SEARCH_INDEX: the search page's default alias
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        """The overrides set in ``environ`` (default: this process's environment)."""
+        env = os.environ if environ is None else environ
+        names = {
+            "es_url": "ES_URL",
+            "es_ca_certs": "ES_CA_CERTS",
+            "staging": "NEWS_ETL_STAGING",
+            "kibana_url": "KIBANA_URL",
+            "search_index": "NEWS_SEARCH_INDEX",
+        }
+        return cls(**{k: v for k, var in names.items() if (v := env.get(var, "").strip())})
+
+    @property
+    def es_target(self) -> str:
+        """The cluster outside Airflow: ``ES_URL``, or the local node's default address."""
+        return self.es_url or DEFAULT_ES_URL
+
+
 class Settings(_Section):
     input: InputSettings = InputSettings()
     clean: CleanSettings = CleanSettings()
@@ -76,6 +113,11 @@ class Settings(_Section):
     entities: EntitySettings = EntitySettings()
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
     airflow: AirflowSettings = AirflowSettings()
+
+    @property
+    def env(self) -> Environment:
+        """Environment overrides, read now (a test or a worker may set them after parsing)."""
+        return Environment.read()
 
     def path(self, p: Path | str) -> Path:
         """Resolve a settings path: relative paths are relative to the project root."""
@@ -95,8 +137,3 @@ def load_settings(path: Path | str | None = None) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, parsed once."""
     return load_settings()
-
-
-def es_url() -> str:
-    """Elasticsearch URL for code running outside Airflow (the DAG uses its Connection)."""
-    return os.environ.get("ES_URL", "http://127.0.0.1:9200")

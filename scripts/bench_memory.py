@@ -59,8 +59,9 @@ def peak_rss_mb(n: int, load: bool) -> tuple[float, float]:
 
 def _drop(alias: str) -> None:
     from etl.es import client
+    from etl.settings import get_settings
 
-    es = client()
+    es = client(get_settings())
     # Elasticsearch refuses wildcard deletes (action.destructive_requires_name): name each.
     for name in es.indices.get(index=f"{alias}*", expand_wildcards="all"):
         es.indices.delete(index=name)

@@ -7,7 +7,6 @@ Same query code as ``python -m etl search`` (:mod:`etl.search`); HTML from
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -59,14 +58,13 @@ def run_search(es: Elasticsearch, st: PageState) -> s.SearchResult:
 
 def es_client() -> Elasticsearch:
     """``ES_URL`` when set (local runs), else the Airflow Connection the DAG uses."""
-    url = os.environ.get("ES_URL")
-    if url:
-        from elasticsearch import Elasticsearch
+    from etl.es import client, client_from_connection
+    from etl.settings import get_settings
 
-        return Elasticsearch(url, request_timeout=20, max_retries=1)
-    from etl.dag_tasks import es_client as from_connection
-
-    return from_connection()
+    settings = get_settings()
+    if settings.env.es_url:
+        return client(settings, fail_fast=True)
+    return client_from_connection(settings)
 
 
 async def _signed_in(request: Request) -> bool:

@@ -111,7 +111,7 @@ class Airflow:
 
 
 def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
-    from etl.settings import es_url
+    from etl.settings import get_settings
 
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
@@ -119,8 +119,8 @@ def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
         {
             # As the Makefile exports, with a throw-away home.
             "AIRFLOW_HOME": str(home),
-            "ES_URL": es_url(),
-            "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT": es_url(),
+            "ES_URL": get_settings().env.es_target,
+            "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT": get_settings().env.es_target,
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

@@ -37,13 +37,14 @@ def es() -> Any:
     """A client for the real local Elasticsearch (``make es-up``)."""
     from elasticsearch import Elasticsearch
 
-    from etl.settings import es_url
+    from etl.settings import get_settings
 
-    client = Elasticsearch(es_url(), request_timeout=30)
+    client = Elasticsearch(get_settings().env.es_target, request_timeout=30)
     try:
         client.info()
     except Exception as e:  # connection refused, timeout, auth
-        need(False, f"no Elasticsearch at {es_url()} ({type(e).__name__}); run make es-up")
+        url = get_settings().env.es_target
+        need(False, f"no Elasticsearch at {url} ({type(e).__name__}); run make es-up")
     return client
 
 

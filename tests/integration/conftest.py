@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from etl.settings import es_url
+from etl.settings import get_settings
 
 
 @pytest.fixture(scope="session")
@@ -16,11 +16,12 @@ def es() -> Any:
     """A client for ES_URL; fails (does not skip) when nothing answers: run `make es-up`."""
     from etl.es import client
 
-    c = client()
+    c = client(get_settings())
     try:
         c.info()
     except Exception as e:
-        pytest.fail(f"Elasticsearch at {es_url()} does not answer ({e}); run `make es-up`")
+        url = get_settings().env.es_target
+        pytest.fail(f"Elasticsearch at {url} does not answer ({e}); run `make es-up`")
     return c
 
 

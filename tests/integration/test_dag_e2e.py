@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.settings import es_url
+from etl.settings import get_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.airflow]
 
@@ -31,7 +31,7 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT": es_url(),
+        "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT": get_settings().env.es_target,
         "NEWS_ETL_STAGING": str(home / "staging"),
         "PYTHONPATH": str(ROOT),
     }

@@ -286,7 +286,8 @@ def test_run_record_round_trip(es: Any, fresh_alias: str) -> None:
 
 
 def test_unreachable_elasticsearch_raises_one_clear_load_error() -> None:
-    dead = client("http://127.0.0.1:9").options(max_retries=1, retry_backoff_base=0.01)
+    dead = client(get_settings(), "http://127.0.0.1:9")
+    dead = dead.options(max_retries=1, retry_backoff_base=0.01)
     with pytest.raises(LoadError, match=r"127\.0\.0\.1:9 unreachable after 1 retries"):
         load(dead, "x", [Item("a", _doc(1))], _settings(), incremental=True)
 

@@ -71,9 +71,9 @@ DOCS = [{**doc, "run_id": "run_1"} for doc in _DOCS]
 
 
 def _es_url() -> str:
-    from etl.settings import es_url
+    from etl.settings import get_settings
 
-    return es_url()
+    return get_settings().env.es_target
 
 
 @pytest.fixture(scope="module")

@@ -55,8 +55,7 @@ def test_unreachable_elasticsearch_exits_1_with_one_line(nothing_listens, capsys
             )
         }
     )
-    for module in ("etl.cli_run", "etl.es"):
-        monkeypatch.setattr(f"{module}.get_settings", lambda: quick)
+    monkeypatch.setattr("etl.cli_run.get_settings", lambda: quick)
     assert main(["run", "--input", "data/sample", "--index", "x"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [

@@ -299,10 +299,10 @@ def mount_problems(compose: Compose) -> list[str]:
 def connection_problems(compose: Compose) -> list[str]:
     """The DAG's Elasticsearch connection comes from AIRFLOW_CONN_<CONN_ID> in every container."""
     problems = []
-    source = (ROOT / "etl" / "dag_tasks.py").read_text(encoding="utf-8")
+    source = (ROOT / "etl" / "es.py").read_text(encoding="utf-8")
     match = re.search(r'^CONN_ID\s*=\s*"(?P<id>[^"]+)"', source, re.MULTILINE)
     if not match:
-        return ["etl/dag_tasks.py defines no CONN_ID"]
+        return ["etl/es.py defines no CONN_ID"]
     var = "AIRFLOW_CONN_" + match["id"].upper()
     services = compose["services"]
     for name, svc in airflow_services(compose).items():
