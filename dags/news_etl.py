@@ -13,9 +13,14 @@ Elasticsearch alias given by **index**, ready for faceted search in Kibana.
 | `process` | one mapped task per batch: clean, metadata, entities; writes a staged batch |
 | `load` | one mapped task per staged batch: streaming bulk load, rejected documents quarantined |
 | `finalize` | full: count check, atomic alias swap; then the run record in `<index>-runs` |
+| `close_run` | teardown: a run that did not finish gets `status: failed` and loses its new index |
+
+A batch holds at most **batch_size** documents (and `batches.max_chars` bytes of input): many
+small files are grouped, a large JSON-lines export is split into spans, so workers share it.
 
 **Manual runs**: *Trigger* opens a form for the folder, the alias, the mode (incremental or full
-rebuild), *since*, a dry run (process and report, write nothing) and the batch size.
+rebuild), *since*, a dry run (process and report, write nothing) and the batch size in
+documents.
 Scheduled runs use the defaults from `config/settings.yml`. Elasticsearch is reached through
 the Airflow Connection `elasticsearch_default`. Only small references (paths, counts) travel
 through XCom; documents go through the staging area (`NEWS_ETL_STAGING`, any ObjectStoragePath).
@@ -26,7 +31,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, TriggerRule, dag, task
+from airflow.sdk import Asset, Param, TriggerRule, dag, task, teardown
 
 from etl import dag_tasks as glue
 from etl.naming import ALIAS_PATTERN
@@ -51,6 +56,8 @@ NEWS_INDEX = Asset(name="news_index", uri=f"elasticsearch://{_settings.elasticse
         "retry_delay": timedelta(seconds=_settings.airflow.retry_delay_seconds),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        # A stuck task (a hung mount, a wedged cluster) fails instead of blocking every night.
+        "execution_timeout": timedelta(minutes=_settings.airflow.task_timeout_minutes),
     },
     params={
         "input_path": Param(
@@ -92,12 +99,12 @@ NEWS_INDEX = Asset(name="news_index", uri=f"elasticsearch://{_settings.elasticse
             description="Process and report without writing anything to Elasticsearch.",
         ),
         "batch_size": Param(
-            _settings.airflow.batch_size,
+            _settings.batches.max_docs,
             type="integer",
             minimum=1,
             maximum=100_000,
-            title="Files per batch",
-            description="Files per mapped process/load task.",
+            title="Documents per batch",
+            description="Documents per mapped process/load task (large files are split).",
         ),
     },
 )
@@ -129,9 +136,17 @@ def news_etl() -> None:
         """Swap the alias (full), write the run record, log quarantine and warnings."""
         return glue.finalize(ctx, list(results))
 
+    @teardown
+    def close_run(ctx: dict) -> None:
+        """Record a run that did not reach its end as failed; drop its unpublished index."""
+        glue.close_run(ctx)
+
     ctx = start()
     staged = process.partial(ctx=ctx).expand(batch_uri=discover(ctx))
-    finalize(ctx, load.partial(ctx=ctx).expand(staged_uri=staged))
+    done = finalize(ctx, load.partial(ctx=ctx).expand(staged_uri=staged))
+    # A teardown without a setup runs once everything upstream is done, whatever their state,
+    # and is ignored for the run's state: a failed run stays failed.
+    done >> close_run(ctx)
 
 
 news_etl()

@@ -1,131 +1,179 @@
 """The per-batch stages: process (read, clean, entities) into a staged file, then load it.
 
-Both stream: one raw file is read at a time, entities run over bounded batches of articles, and
-the loader reads the staged file line by line.
+Both stream: one work item is read at a time, entities run over bounded batches of articles,
+and the loader reads the staged file line by line. Any exception from one file or record
+becomes its quarantine record; one bad input never fails a batch.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from etl import runs
 from etl import staging as stg
+from etl.batching import WorkItem
 from etl.context import RunContext
 from etl.documents import doc_id, to_document
 from etl.entities import add_entities
 from etl.load import Item, load, remove_stale
-from etl.prepare import prepare
-from etl.readers import metadata_warning, read
+from etl.prepare import prepare_all
+from etl.readers import read
 from etl.records import Article, Quarantine, RawDoc
 from etl.settings import Settings
+from etl.staging import StagingLayout
+from etl.stats import BatchStats, LoadCounts
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+DocsDone = Callable[[int], None]  # told how many more documents a batch has finished
 
-class _Timer:
-    """Adds up the time spent inside each stage while generators interleave."""
 
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {"read": 0.0, "clean": 0.0, "entities": 0.0}
-
-    def timed(self, stage: str, fn: Callable[[], Any]) -> Any:
+def _timed(items: Iterable[T], seconds: dict[str, float], stage: str) -> Iterator[T]:
+    """Pass items through, adding the time spent producing each to ``seconds[stage]``."""
+    it = iter(items)
+    while True:
         t = time.perf_counter()
         try:
-            return fn()
-        finally:
-            self.seconds[stage] += time.perf_counter() - t
+            item = next(it)
+        except StopIteration:
+            seconds[stage] += time.perf_counter() - t
+            return
+        seconds[stage] += time.perf_counter() - t
+        yield item
 
 
-def process_batch(ctx: RunContext, batch_uri: str, settings: Settings) -> str:
-    """Read, clean, add metadata and entities for one batch; return the staged file's location.
+def read_items(root: Path, items: Iterable[WorkItem], settings: Settings) -> Iterator[Any]:
+    """The raw documents (or quarantine records) of each work item, in order.
 
-    Streams: one file is read at a time and entities run over bounded batches of articles.
-    A document whose sidecar or manifest was broken still loads; a warning row says so.
+    A reader that raises is a bug, but still only costs its own file: the exception becomes
+    that file's quarantine record.
     """
-    paths: list[str] = stg.read_json(batch_uri)
-    name = runs.batch_name(batch_uri)
-    out = runs.staged_location(ctx.staging, name)
-    root = Path(ctx.input_root)
-    timer = _Timer()
-    ingested_at = datetime.now(UTC).isoformat()
-    stats: dict[str, Any] = {"docs": 0, "quarantined": 0, "warnings": 0}
-    models: set[str] = set()
-    held: list[Quarantine] = []  # quarantined while the entity stage buffers articles
+    for item in items:
+        try:
+            yield from read(root, item.path, settings)
+        except Exception as e:
+            yield Quarantine(item.path, item.sha256, "read", f"{type(e).__name__}: {e}")
 
-    def articles(wf: Any) -> Iterator[Article]:
-        for rel in paths:
-            items = iter(read(root, rel, settings))
-            while (raw := timer.timed("read", partial(next, items, None))) is not None:
-                if isinstance(raw, Quarantine):
-                    held.append(raw)
-                    continue
-                article = timer.timed("clean", partial(prepare, raw, settings))
-                if isinstance(article, Quarantine):
-                    held.append(article)
-                    continue
-                # An Article keeps no hints: its RawDoc says whether metadata was ignored.
-                if reason := metadata_warning(raw):
-                    _warn(wf, raw, reason)
-                    stats["warnings"] += 1
-                yield article
 
-    def rows(wf: Any) -> Iterator[dict[str, Any]]:
-        enriched = iter(add_entities(articles(wf), settings))
-        while True:
-            article = timer.timed("entities", partial(next, enriched, None))
-            while held:
-                stats["quarantined"] += 1
-                yield {"kind": "quarantine", **held.pop(0).as_dict()}
-            if article is None:
-                return
-            stats["docs"] += 1
+class _Processor:
+    """One batch's pass from work items to staged rows, with its stats and side files."""
+
+    def __init__(self, ctx: RunContext, settings: Settings, warnings: IO[str]) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.warnings = warnings
+        self.stats = BatchStats()
+        self.held: deque[Quarantine] = deque()  # quarantined while entities buffer articles
+        self.ingested_at = datetime.now(UTC).isoformat()
+
+    def articles(self, items: list[WorkItem]) -> Iterator[Article]:
+        """Prepared articles; quarantine records are held for the row stream."""
+        secs = self.stats.stage_seconds
+        raws = _timed(read_items(Path(self.ctx.input_root), items, self.settings), secs, "read")
+        for result, warning in _timed(prepare_all(raws, self.settings), secs, "clean"):
+            if isinstance(result, Quarantine):
+                self.held.append(result)
+                continue
+            if warning:
+                self._warn(result, warning)
+            yield result
+
+    def rows(self, articles: Iterator[Article], done: DocsDone | None) -> Iterator[dict[str, Any]]:
+        """Staged rows: quarantine records as they come, then each annotated document."""
+        models: set[str] = set()
+        for article in _timed(
+            add_entities(articles, self.settings), self.stats.stage_seconds, "entities"
+        ):
+            while self.held:
+                yield self._quarantined(self.held.popleft())
+            if isinstance(article, Quarantine):
+                yield self._quarantined(article)
+                continue
+            self.stats.docs += 1
             if article.entities is not None:
                 models.add(article.entities.model)
-            row = {
-                "kind": "doc",
-                "id": doc_id(article),
-                "doc": to_document(article, run_id=ctx.run_id, ingested_at=ingested_at),
-            }
-            if article.record is not None:
-                row["record"] = article.record
-            yield row
+            if done:
+                done(1)
+            yield self._row(article)
+        while self.held:
+            yield self._quarantined(self.held.popleft())
+        self.stats.models = sorted(models)
 
+    def _row(self, article: Article) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "kind": "doc",
+            "id": doc_id(article),
+            "doc": to_document(article, run_id=self.ctx.run_id, ingested_at=self.ingested_at),
+        }
+        if article.record is not None:
+            row["record"] = article.record
+        return row
+
+    def _quarantined(self, q: Quarantine) -> dict[str, Any]:
+        self.stats.quarantined += 1
+        return {"kind": "quarantine", **q.as_dict()}
+
+    def _warn(self, article: Article | RawDoc, reason: str) -> None:
+        """Keep a warning for a document that loads without its sidecar/manifest fields."""
+        # INFO, not WARNING: the run summary and the DAG's finalize report every warning once,
+        # while a broken manifest would repeat here for each file of its folder.
+        log.info("%s: metadata ignored: %s", article.source.path, reason)
+        self.stats.warnings += 1
+        row: dict[str, Any] = {
+            "path": article.source.path,
+            "sha256": article.source.sha256,
+            "reason": reason,
+        }
+        if article.record is not None:
+            row["record"] = article.record
+        stg.write_line(self.warnings, row)
+
+    def finish(self) -> BatchStats:
+        # Entities pull articles through read and clean: keep their time out of its share.
+        secs = self.stats.stage_seconds
+        secs["clean"] = max(0.0, secs["clean"] - secs["read"])
+        secs["entities"] = max(0.0, secs["entities"] - secs["read"] - secs["clean"])
+        return self.stats
+
+
+def batch_documents(batch_uri: str) -> int:
+    """The documents a batch's manifest expects (for progress)."""
+    return sum(WorkItem.from_json(i).docs for i in stg.read_json(batch_uri))
+
+
+def process_batch(
+    ctx: RunContext, batch_uri: str, settings: Settings, done: DocsDone | None = None
+) -> str:
+    """Read, clean, add metadata and entities for one batch; return the staged file's location.
+
+    ``done(n)`` is told as documents finish (progress). A document whose sidecar or manifest
+    was broken still loads; a warning row says so.
+    """
+    layout = StagingLayout(ctx.staging)
+    items = [WorkItem.from_json(i) for i in stg.read_json(batch_uri)]
+    name = layout.batch_name(batch_uri)
+    out = layout.staged(name)
     with (
-        stg.open_text(runs.quarantine_location(ctx.staging, name, "process"), "w") as qf,
-        stg.open_text(runs.warnings_location(ctx.staging, name), "w") as wf,
+        stg.open_text(layout.quarantine(name, "process"), "w") as qf,
+        stg.open_text(layout.warnings(name), "w") as wf,
     ):
-        stg.write_jsonl(out, _tee_quarantine(rows(wf), qf))
-    # The entity stage pulls articles through read and clean: keep their time out of its share.
-    timer.seconds["entities"] = max(
-        0.0, timer.seconds["entities"] - timer.seconds["read"] - timer.seconds["clean"]
-    )
-    stats["models"] = sorted(models)
-    stats["stage_seconds"] = timer.seconds
-    stg.write_json(runs.stats_location(ctx.staging, name), stats)
+        proc = _Processor(ctx, settings, wf)
+        rows = proc.rows(proc.articles(items), done)
+        stg.write_jsonl(out, _tee_quarantine(rows, qf))
+    stg.write_json(layout.stats(name), proc.finish().to_json())
     return out
 
 
-def _warn(wf: Any, raw: RawDoc, reason: str) -> None:
-    """Keep a warning for a document that loads without its sidecar/manifest fields."""
-    # INFO, not WARNING: the run summary and the DAG's finalize report every warning once,
-    # while a broken manifest would repeat here for each file of its folder.
-    log.info("%s: metadata ignored: %s", raw.source.path, reason)
-    row: dict[str, Any] = {"path": raw.source.path, "sha256": raw.source.sha256, "reason": reason}
-    if raw.record is not None:
-        row["record"] = raw.record
-    stg.write_line(wf, row)
-
-
-def _tee_quarantine(rows: Iterator[dict[str, Any]], qf: Any) -> Iterator[dict[str, Any]]:
+def _tee_quarantine(rows: Iterator[dict[str, Any]], qf: IO[str]) -> Iterator[dict[str, Any]]:
     """Pass rows through, copying quarantine rows to the batch's small quarantine file."""
     for row in rows:
         if row["kind"] == "quarantine":
@@ -133,46 +181,58 @@ def _tee_quarantine(rows: Iterator[dict[str, Any]], qf: Any) -> Iterator[dict[st
         yield row
 
 
+def staged_items(staged_uri: str) -> Iterator[Item]:
+    """The documents of a staged batch, streamed."""
+    for row in stg.read_jsonl(staged_uri):
+        if row["kind"] == "doc":
+            yield Item(row["id"], row["doc"], row.get("record"))
+
+
 def load_batch(
     es: Elasticsearch | None, ctx: RunContext, staged_uri: str, settings: Settings
-) -> dict[str, Any]:
+) -> LoadCounts:
     """Bulk-load one staged batch into the run's target index; return its counts (small).
 
     Documents Elasticsearch refuses go to the batch's load quarantine file, which a retried
-    task rewrites rather than appends to.
+    task rewrites rather than appends to. A dry run only counts what would be loaded.
     """
     started = time.perf_counter()
+    if ctx.dry_run or es is None or ctx.target_index is None:
+        counts = LoadCounts(staged=staged_uri, would_load=sum(1 for _ in staged_items(staged_uri)))
+    else:
+        counts = _load(es, ctx, ctx.target_index, staged_uri, settings)
+    counts.seconds = round(time.perf_counter() - started, 3)
+    return counts
+
+
+def _load(
+    es: Elasticsearch, ctx: RunContext, target: str, staged_uri: str, settings: Settings
+) -> LoadCounts:
+    layout = StagingLayout(ctx.staging)
     produced: dict[str, set[str]] = {}  # path -> ids, to find documents a file no longer makes
     refused: set[str] = set()
 
     def items() -> Iterator[Item]:
-        for row in stg.read_jsonl(staged_uri):
-            if row["kind"] == "doc":
-                produced.setdefault(row["doc"]["source"]["path"], set()).add(row["id"])
-                yield Item(row["id"], row["doc"], row.get("record"))
+        for it in staged_items(staged_uri):
+            produced.setdefault(it.doc["source"]["path"], set()).add(it.id)
+            yield it
 
-    def quarantined(q: Quarantine) -> None:
-        refused.add(q.path)
-        stg.write_line(qf, q.as_dict())
+    with stg.open_text(layout.quarantine(layout.batch_name(staged_uri), "load"), "w") as qf:
 
-    out: dict[str, Any] = {"staged": staged_uri}
-    if ctx.dry_run or es is None or ctx.target_index is None:
-        zero = dict.fromkeys(("new", "updated", "unchanged", "failed", "quarantined", "removed"), 0)
-        out.update(zero, would_load=sum(1 for _ in items()))
-    else:
-        qloc = runs.quarantine_location(ctx.staging, runs.batch_name(staged_uri), "load")
-        with stg.open_text(qloc, "w") as qf:
-            result = load(
-                es,
-                ctx.target_index,
-                items(),
-                settings,
-                incremental=ctx.incremental,
-                on_quarantine=quarantined,
-            )
-        out.update(result.counts())
-        # A full run fills a new generation: nothing stale can be in it.
+        def quarantined(q: Quarantine) -> None:
+            refused.add(q.path)
+            stg.write_line(qf, q.as_dict())
+
+        counts = load(
+            es,
+            target,
+            items(),
+            settings,
+            incremental=ctx.incremental,
+            on_quarantine=quarantined,
+        )
+    counts.staged = staged_uri
+    if ctx.incremental:  # a full run fills a new generation: nothing stale can be in it
         keep = {p: ids for p, ids in produced.items() if p not in refused}
-        out["removed"] = remove_stale(es, ctx.target_index, keep) if ctx.incremental else 0
-    out["seconds"] = round(time.perf_counter() - started, 3)
-    return out
+        counts.removed = remove_stale(es, target, keep)
+    return counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from etl.documents import PIPELINE_VERSION
+from etl import __version__
 from etl.readers import FileRef
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def unchanged_paths(es: Elasticsearch, index: str, refs: list[FileRef]) -> set[s
         for fn in ("min", "max")
         for name in ("size", "modified_at")
     }
-    stale = {"filter": {"bool": {"must_not": {"term": {"pipeline_version": PIPELINE_VERSION}}}}}
+    stale = {"filter": {"bool": {"must_not": {"term": {"pipeline_version": __version__}}}}}
     resp = es.search(
         index=index,
         size=0,

@@ -80,17 +80,16 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _print_all(root: Path, args: argparse.Namespace) -> None:
-    from etl.prepare import prepare
-    from etl.readers import metadata_warning, read_all
+    from etl.prepare import prepare_all
+    from etl.readers import read_all
     from etl.settings import get_settings
 
     settings = get_settings()
     listed: list[Quarantine] = []  # for the closing list, bounded: a folder may be all junk
     quarantined = shown = 0
-    for item in read_all(root, settings):
+    for result, warning in prepare_all(read_all(root, settings), settings):
         if args.limit is not None and shown >= args.limit:
             break
-        result = item if isinstance(item, Quarantine) else prepare(item, settings)
         if isinstance(result, Quarantine):
             quarantined += 1
             if args.json:
@@ -99,7 +98,6 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
                 listed.append(result)
             continue
         shown += 1
-        warning = None if isinstance(item, Quarantine) else metadata_warning(item)
         print(
             json.dumps(article_dict(result, warning), ensure_ascii=False)
             if args.json
@@ -108,7 +106,6 @@ def _print_all(root: Path, args: argparse.Namespace) -> None:
     if not args.json:
         print(f"\n{shown} document(s), {quarantined} quarantined")
         for q in listed:
-            rec = f" #{q.record}" if q.record is not None else ""
-            print(f"  QUARANTINE {q.path}{rec} [{q.stage}]: {q.reason}")
+            print(f"  QUARANTINE {q.line()}")
         if quarantined > len(listed):
             print(f"  ... and {quarantined - len(listed)} more")

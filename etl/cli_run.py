@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from etl.records import quarantine_line, where
 from etl.settings import get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -40,7 +41,18 @@ def add_parser(sub: Any) -> None:
         "--dry-run", action="store_true", help="process and report; write nothing to Elasticsearch"
     )
     p.add_argument(
-        "--batch-size", type=int, default=None, metavar="N", help="files per batch (default: 200)"
+        "--batch-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="documents per batch (default: batches.max_docs in config/settings.yml)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes that read, clean and find entities (default: the usable cores)",
     )
     p.add_argument("--debug", action="store_true", help="log everything, show tracebacks")
     p.set_defaults(func=main)
@@ -50,6 +62,8 @@ def main(args: argparse.Namespace) -> int:
     """Run; 0 = completed (quarantined files included), 1 = could not complete, 2 = bad usage."""
     from etl import es as es_mod
     from etl import pipeline
+    from etl.progress import for_stream
+    from etl.workers import usable_cores
 
     settings = get_settings()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
@@ -64,13 +78,16 @@ def main(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, f"--since must be a date like 2026-01-31, not {args.since!r}")
     if args.batch_size is not None and args.batch_size < 1:
         return _fail(EXIT_USAGE, "--batch-size must be at least 1")
+    workers = usable_cores() if args.workers is None else args.workers
+    if workers < 1:
+        return _fail(EXIT_USAGE, f"--workers must be at least 1, not {workers}")
     try:
         # Usage errors first, before any time is spent waiting for Elasticsearch.
         pipeline.check_request(args.input, alias, args.mode, since)
         client = es_mod.client(settings)
         if not args.dry_run:
             client.info()  # fail fast, after the client's retries, before any work
-        with _Progress() as progress:
+        with for_stream(sys.stderr) as progress:
             record = pipeline.run(
                 client,
                 input_root=args.input,
@@ -80,7 +97,8 @@ def main(args: argparse.Namespace) -> int:
                 since=since,
                 dry_run=args.dry_run,
                 batch_size=args.batch_size,
-                progress=progress.update,
+                workers=workers,
+                progress=progress,
             )
     except pipeline.UsageError as e:
         return _fail(EXIT_USAGE, str(e))
@@ -133,43 +151,6 @@ def _one_line(e: BaseException, url: str) -> str:
     return f"{type(e).__name__}: {text} (rerun with --debug for the traceback)"
 
 
-class _Progress:
-    """A progress bar on a terminal, a few plain lines otherwise (logs, CI)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-        self._last = -1
-
-    def __enter__(self) -> _Progress:
-        if sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-            self._bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("files", total=None)
-        return self
-
-    def update(self, done: int, total: int) -> None:
-        if total == 0:  # nothing new: the summary says so
-            return
-        if self._bar is not None:
-            self._bar.update(self._task, completed=done, total=total)
-        elif done != self._last and (done == total or done == 0 or done - self._last >= 1000):
-            print(f"processed {done}/{total} files", file=sys.stderr, flush=True)
-            self._last = done
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
 def print_summary(record: dict[str, Any]) -> None:
     """The run's counts, quarantined files and warnings with reasons, and where to look."""
     c = record["counts"]
@@ -184,22 +165,30 @@ def print_summary(record: dict[str, Any]) -> None:
     )
     if record["dry_run"]:
         print(f"  documents that would be loaded: {record.get('would_load', 0)}")
-    secs = record.get("stage_seconds", {})
-    print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
+    print("  " + stage_rates(record))
     shown = record.get("quarantine", [])[:SHOW_QUARANTINED]
     for q in shown:
-        print(f"  quarantined {_where(q)} [{q['stage']}]: {q['reason']}")
+        print(f"  quarantined {quarantine_line(q)}")
     if c["quarantined"] > len(shown):
         print(f"  ... and {c['quarantined'] - len(shown)} more (see the run record)")
     shown = record.get("warnings", [])[:SHOW_QUARANTINED]
     for w in shown:
-        print(f"  warning {_where(w)}: metadata ignored: {w['reason']}")
+        print(f"  warning {where(w)}: metadata ignored: {w['reason']}")
     if warned > len(shown):
         print(f"  ... and {warned - len(shown)} more (see the run record)")
     if not record["dry_run"]:
         print(f"  run record: GET {record['alias']}-runs/_doc/{record['run_id']}")
 
 
-def _where(entry: dict[str, Any]) -> str:
-    """``path`` or ``path #record`` of a quarantine or warning entry."""
-    return entry["path"] + (f" #{entry['record']}" if entry.get("record") is not None else "")
+def stage_rates(record: dict[str, Any]) -> str:
+    """Seconds and documents per second of each stage (summed over worker processes)."""
+    docs = record["counts"].get("processed", 0)
+    parts = []
+    for stage, secs in record.get("stage_seconds", {}).items():
+        rate = f" ({docs / secs:.1f} docs/s)" if secs > 0 and docs > 0 else ""
+        parts.append(f"{stage} {secs:.1f}{rate}")
+    workers = record.get("workers") or 1
+    per = " per process" if workers > 1 else ""
+    batches = record.get("batches")
+    head = f"{batches} batch{'es' if batches != 1 else ''}, " if batches is not None else ""
+    return f"{head}{workers} worker{'s' if workers > 1 else ''}; seconds{per}: " + ", ".join(parts)

@@ -21,6 +21,7 @@ class RunContext:
     since: str | None
     dry_run: bool
     staging: str
+    workers: int = 1  # processes that read, clean and annotate (the CLI's --workers)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -28,6 +29,23 @@ class RunContext:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunContext:
         return cls(**d)
+
+    @classmethod
+    def refused(
+        cls, *, run_id: str, input_root: str, alias: str, mode: str, dry_run: bool
+    ) -> RunContext:
+        """The context of a run refused at its start: enough for its failed run record."""
+        return cls(
+            run_id=run_id,
+            alias=alias,
+            mode=mode,
+            target_index=None,
+            input_root=input_root,
+            started_at=datetime.now(UTC).isoformat(),
+            since=None,
+            dry_run=dry_run,
+            staging="",
+        )
 
     @property
     def incremental(self) -> bool:

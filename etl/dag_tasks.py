@@ -10,6 +10,8 @@ for the Elasticsearch client (over a second of CPU).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -57,63 +59,101 @@ def _since(value: Any) -> datetime | str | None:
 
 
 def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """Task ``start``: check the request, prepare the target index; return the run context."""
+    """Task ``start``: check the request, prepare the target index; return the run context.
+
+    A refused request fails at once (retrying cannot fix it) and leaves a failed run record.
+    """
     from airflow.sdk.exceptions import AirflowFailException
 
     from etl import pipeline
 
     settings = get_settings()
+    es = es_client()
+    request = {
+        "input_root": str(settings.path(params["input_path"])),
+        "alias": params["index"],
+        "mode": params["mode"],
+        "dry_run": bool(params.get("dry_run")),
+    }
     try:
         ctx = pipeline.start_run(
-            es_client(),
-            input_root=str(settings.path(params["input_path"])),
-            alias=params["index"],
-            mode=params["mode"],
+            es,
             since=_since(params.get("since")),
-            dry_run=bool(params.get("dry_run")),
             staging=staging_root(run_id),
             settings=settings,
             run_id=safe_run_id(run_id),
+            **request,
         )
     except pipeline.UsageError as e:
-        # Retrying cannot fix the request (a missing folder, full with since): fail at once.
+        refused = pipeline.RunContext.refused(run_id=safe_run_id(run_id), **request)
+        pipeline.record_failure(es, refused, e, settings)
         raise AirflowFailException(str(e)) from None
     return ctx.as_dict()
 
 
-def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
-    """Task ``discover``: batch manifests of new or changed files."""
+@contextmanager
+def _task(ctx: dict[str, Any], name: str) -> Iterator[Any]:
+    """The run context of a task, with why the task failed kept for ``close_run``."""
     from etl import pipeline
 
     run = pipeline.RunContext.from_dict(ctx)
-    return pipeline.discover(run, get_settings(), batch_size=batch_size, es=es_client())
+    try:
+        yield run
+    except BaseException as e:
+        with suppress(Exception):  # the task's own error is the one to report
+            pipeline.note_failure(run, name, e)
+        raise
+
+
+def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
+    """Task ``discover``: manifests of batches of at most ``batch_size`` documents."""
+    from etl import pipeline
+
+    with _task(ctx, "discover") as run:
+        return pipeline.discover(run, get_settings(), max_docs=batch_size, es=es_client())
 
 
 def process(ctx: dict[str, Any], batch_uri: str) -> str:
     """Task ``process`` (mapped): clean, metadata, entities for one batch."""
     from etl import pipeline
+    from etl.progress import LogProgress
 
-    return pipeline.process_batch(pipeline.RunContext.from_dict(ctx), batch_uri, get_settings())
+    with _task(ctx, "process") as run, LogProgress(log) as progress:
+        progress.expect(pipeline.batch_documents(batch_uri))
+        return pipeline.process_batch(run, batch_uri, get_settings(), progress.advance)
 
 
 def load(ctx: dict[str, Any], staged_uri: str) -> dict[str, Any]:
-    """Task ``load`` (mapped): bulk-load one staged batch."""
+    """Task ``load`` (mapped): bulk-load one staged batch; its counts go through XCom."""
     from etl import pipeline
 
-    run = pipeline.RunContext.from_dict(ctx)
-    return pipeline.load_batch(es_client(), run, staged_uri, get_settings())
+    with _task(ctx, "load") as run:
+        return pipeline.load_batch(es_client(), run, staged_uri, get_settings()).to_json()
 
 
 def finalize(ctx: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
     """Task ``finalize``: alias swap (full), run record, quarantine and warnings in the log."""
     from etl import pipeline
+    from etl.records import quarantine_line, where
+    from etl.stats import LoadCounts
 
-    run = pipeline.RunContext.from_dict(ctx)
-    record = pipeline.finalize(es_client(), run, results, get_settings())
+    with _task(ctx, "finalize") as run:
+        loads = [LoadCounts.from_json(r) for r in results]
+        record = pipeline.finalize(es_client(), run, loads, get_settings())
     counts = record.get("counts", {})
     log.info("run %s (%s) finished: %s", run.run_id, run.mode, counts)
     for q in record.get("quarantine", []):
-        log.warning("quarantined %s [%s]: %s", q.get("path"), q.get("stage"), q.get("reason"))
+        log.warning("quarantined %s", quarantine_line(q))
     for w in record.get("warnings", []):
-        log.warning("%s: metadata ignored: %s", w.get("path"), w.get("reason"))
+        log.warning("%s: metadata ignored: %s", where(w), w.get("reason"))
     return {"run_id": run.run_id, "counts": counts, "index": record.get("index")}
+
+
+def close_run(ctx: dict[str, Any]) -> None:
+    """Teardown ``close_run``: a run that did not finish is recorded as failed, with the
+    reason its failed task left, and its unpublished generation is dropped."""
+    from etl import pipeline
+
+    run = pipeline.RunContext.from_dict(ctx)
+    if pipeline.close_unfinished(es_client(), run, get_settings()):
+        log.warning("run %s did not finish; recorded as failed", run.run_id)

@@ -14,10 +14,22 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from etl import __version__
-from etl.entities import entity_mentions
-from etl.records import Article
+from etl.records import Article, Entities
 
 PIPELINE_VERSION = __version__
+
+_FIELDS = (
+    ("person", "persons"),
+    ("organization", "organizations"),
+    ("location", "locations"),
+    ("other", "other"),
+)
+
+
+def entity_mentions(entities: Entities) -> list[dict[str, Any]]:
+    """``entity_mentions`` records for the index ({name, type, count}), most mentioned first."""
+    kind = {n: k for k, f in _FIELDS for n in getattr(entities, f)}
+    return [{"name": n, "type": kind[n], "count": c} for n, c in entities.mentions.items()]
 
 
 def normalize_url(url: str) -> str:

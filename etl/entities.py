@@ -16,14 +16,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from etl.batching import cut
 from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable, load_alias_table
 from etl.mentions import LABEL_KIND, Mention, mentions_from_matches, merge_mentions
-from etl.records import Article, Entities
-from etl.settings import EntitySettings, Settings, get_settings
+from etl.records import Article, Entities, Quarantine
+from etl.settings import EntitySettings, Settings
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -124,11 +124,16 @@ def doc_mentions(doc: Doc) -> list[Mention]:
     ]
 
 
+def entities_from_mentions(
+    text: str, mentions: Sequence[Mention], table: AliasTable, model: str
+) -> Entities:
+    """Model spans plus alias-table matches over ``text``, canonicalised."""
+    return canonicalize(merge_mentions(text, mentions, table.find(text)), table, model)
+
+
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
-    """Model spans plus alias-table matches, canonicalised."""
-    text = doc.text  # built from the tokens on each access
-    merged = merge_mentions(text, doc_mentions(doc), table.find(text))
-    return canonicalize(merged, table, model)
+    """Entities of one spaCy doc (its spans plus alias-table matches), canonicalised."""
+    return entities_from_mentions(doc.text, doc_mentions(doc), table, model)
 
 
 def gazetteer_entities(text: str, table: AliasTable) -> Entities:
@@ -136,19 +141,62 @@ def gazetteer_entities(text: str, table: AliasTable) -> Entities:
     return canonicalize(mentions_from_matches(table.find(text)), table, GAZETTEER)
 
 
-def _fit(text: str, limit: int) -> str:
-    # spaCy refuses texts over nlp.max_length; keep whole paragraphs up to it.
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit)
-    log.warning("entities: text of %d chars cut to %d for the model", len(text), cut)
-    return text[: cut if cut > 0 else limit]
+def chunks(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` cut into pieces of at most ``limit`` characters, with each piece's offset.
+
+    Cuts fall on paragraph boundaries (a blank line, else a line break), else after a
+    sentence, else at a space, so that no entity is cut in two unless a single word is longer
+    than ``limit``. A text within the limit is one piece: short documents are annotated
+    exactly as before chunking existed.
+    """
+    out: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0)
+        if cut <= 0:
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            cut = cut + 1 if cut > 0 else window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        out.append((start, text[start : start + cut]))
+        start += cut
+    out.append((start, text[start:]))
+    return out
 
 
-def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
+def _shift(mentions: Iterable[Mention], offset: int) -> list[Mention]:
+    return [replace(m, start=m.start + offset, end=m.end + offset) for m in mentions]
+
+
+def _model_mentions(
+    model: LoadedModel, texts: Sequence[str], settings: EntitySettings
+) -> list[list[Mention]]:
+    """NER over whole texts, each cut into chunks, piped in batches bounded by characters."""
+    pieces = [
+        (i, off, chunk)
+        for i, t in enumerate(texts)
+        for off, chunk in chunks(t, _limit(model, settings))
+    ]
+    found: list[list[Mention]] = [[] for _ in texts]
+    for group in cut(
+        pieces,
+        max_docs=settings.batch_size,
+        max_chars=settings.batch_chars,
+        chars=lambda p: len(p[2]),
+    ):
+        # The model lives as long as the process: without a memory zone its string store would
+        # keep every new word of every batch, so memory grew with the number of files.
+        with model.nlp.memory_zone():
+            docs = model.nlp.pipe((c for _, _, c in group), batch_size=len(group))
+            for (i, off, _), doc in zip(group, docs, strict=True):
+                found[i].extend(_shift(doc_mentions(doc), off))
+    return found
+
+
+def _limit(model: LoadedModel, settings: EntitySettings) -> int:
+    # spaCy refuses texts over nlp.max_length; chunks stay below both.
+    return max(1, min(settings.chunk_chars, model.nlp.max_length))
 
 
 def _annotate(
@@ -163,37 +211,51 @@ def _annotate(
         else:
             by_model.setdefault(model.package, (model, []))[1].append(i)
     for model, idxs in by_model.values():
-        texts = (_fit(ner_text(batch[i]), model.nlp.max_length) for i in idxs)
-        # The model lives as long as the process: without a memory zone its string store would
-        # keep every new word of every batch, so memory grew with the number of files.
-        with model.nlp.memory_zone():
-            docs = model.nlp.pipe(texts, batch_size=settings.batch_size)
-            for i, doc in zip(idxs, docs, strict=True):
-                results[i] = entities_from_doc(doc, table, model.name)
+        texts = [ner_text(batch[i]) for i in idxs]
+        for i, text, mentions in zip(
+            idxs, texts, _model_mentions(model, texts, settings), strict=True
+        ):
+            results[i] = entities_from_mentions(text, mentions, table, model.name)
     return [r if r is not None else Entities() for r in results]
 
 
-def add_entities(
-    articles: Iterable[Article], settings: Settings | None = None
-) -> Iterator[Article]:
-    """Articles with ``entities`` filled, in order, streamed in batches of ``batch_size``."""
-    settings = settings or get_settings()
-    es = settings.entities
-    table = load_alias_table(settings.path(es.aliases))
-    for batch in _batches(articles, max(1, es.batch_size)):
-        for article, entities in zip(batch, _annotate(batch, es, table), strict=True):
+def _annotate_each(
+    batch: Sequence[Article], settings: EntitySettings, table: AliasTable
+) -> Iterator[Article | Quarantine]:
+    """One article at a time, after a batch failed: only the article that fails is lost."""
+    for article in batch:
+        try:
+            [entities] = _annotate([article], settings, table)
+        except Exception as e:
+            src = article.source
+            reason = f"{type(e).__name__}: {e}"
+            yield Quarantine(src.path, src.sha256, "entities", reason, article.record)
+        else:
             yield replace(article, entities=entities)
 
 
-_FIELDS = (
-    ("person", "persons"),
-    ("organization", "organizations"),
-    ("location", "locations"),
-    ("other", "other"),
-)
+def add_entities(articles: Iterable[Article], settings: Settings) -> Iterator[Article | Quarantine]:
+    """Articles with ``entities`` filled, in order, in batches bounded by count and characters.
 
-
-def entity_mentions(entities: Entities) -> list[dict[str, Any]]:
-    """``entity_mentions`` records for the index ({name, type, count}), most mentioned first."""
-    kind = {n: k for k, f in _FIELDS for n in getattr(entities, f)}
-    return [{"name": n, "type": kind[n], "count": c} for n, c in entities.mentions.items()]
+    An article the model fails on becomes a quarantine record (stage ``entities``); the others
+    of its batch are annotated one by one. A missing model is a setup error and stops the run.
+    """
+    conf = settings.entities
+    table = load_alias_table(settings.path(conf.aliases))
+    batches = cut(
+        articles,
+        max_docs=max(1, conf.batch_size),
+        max_chars=max(1, conf.batch_chars),
+        chars=lambda a: len(a.body) + len(a.title or ""),
+    )
+    for batch in batches:
+        try:
+            annotated = _annotate(batch, conf, table)
+        except ModelUnavailableError:
+            raise
+        except Exception as e:
+            log.warning("entities: a batch of %d failed (%s); retrying one by one", len(batch), e)
+            yield from _annotate_each(batch, conf, table)
+            continue
+        for article, entities in zip(batch, annotated, strict=True):
+            yield replace(article, entities=entities)

@@ -1,12 +1,17 @@
-"""Index templates, generations behind the alias, atomic swaps and run records.
+"""Index generations behind the alias: creating, recognising, publishing and pruning them.
 
-Documents live in generations ``ALIAS-YYYYmmddHHMMSS`` behind the alias searchers use; run
-records live in ``ALIAS-runs``. The generation pattern ``ALIAS-2*`` keeps the two apart.
+Documents live in generations ``ALIAS-YYYYmmddHHMMSS`` behind the alias searchers use. Each
+generation is created with the mapping and settings of ``config/index_template.json`` and a
+marker in its mapping's ``_meta`` (``managed_by``, ``alias``): the pipeline deletes, changes and
+writes only indices that carry it, so an index that merely shares the name's prefix (daily
+logs ``ALIAS-2026.01.01``) is never touched. No index template is installed, for the same
+reason: a template on ``ALIAS-2*`` would also shape other people's indices.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from functools import lru_cache
@@ -16,57 +21,74 @@ from typing import TYPE_CHECKING, Any
 from elasticsearch import BadRequestError
 
 from etl.errors import PipelineError, UsageError
-from etl.settings import Settings, get_settings
-
-RUNS_TEMPLATE = "config/runs_template.json"
+from etl.settings import Settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
+
+MANAGED_BY = "news-etl"
+# Indices from before the marker: the name the pipeline gave them and its mapping version.
+_LEGACY_NAME = r"-\d{14}(-\d+)?"
 
 
 @lru_cache(maxsize=4)
 def _template(path: str) -> dict[str, Any]:
     with Path(path).open(encoding="utf-8") as f:
         body = json.load(f)
-    body.pop("_comment", None)
     return dict(body["template"])
 
 
-def generation_pattern(alias: str) -> str:
-    """Index pattern of the alias's generations (years 2000-2999, never ``ALIAS-runs``)."""
-    return f"{alias}-2*"
+def template(settings: Settings) -> dict[str, Any]:
+    """The documents' ``settings`` and ``mappings`` (``config/index_template.json``)."""
+    return _template(str(settings.path(settings.elasticsearch.template)))
 
 
-def runs_index(alias: str) -> str:
-    return f"{alias}-runs"
+def marker(alias: str, settings: Settings) -> dict[str, Any]:
+    """The mapping ``_meta`` of the alias's generations: version and owner."""
+    meta = dict(template(settings)["mappings"].get("_meta", {}))
+    return {**meta, "managed_by": MANAGED_BY, "alias": alias}
 
 
-def apply_templates(es: Elasticsearch, alias: str, settings: Settings | None = None) -> None:
-    """Install the documents template for the alias's generations (idempotent)."""
-    settings = settings or get_settings()
-    tpl = _template(str(settings.path(settings.elasticsearch.template)))
-    es.indices.put_index_template(
-        name=f"{alias}-docs",
-        index_patterns=[generation_pattern(alias)],
-        template=tpl,
-        priority=200,
-        meta={"managed_by": "news-etl"},
+def is_generation(name: str, meta: dict[str, Any], alias: str) -> bool:
+    """Whether index ``name`` with mapping ``_meta`` is one of the alias's generations."""
+    if meta.get("managed_by") == MANAGED_BY:
+        return meta.get("alias") == alias
+    # Made before the marker existed: the pipeline's own name and mapping version.
+    legacy = re.fullmatch(re.escape(alias) + _LEGACY_NAME, name) is not None
+    return legacy and "mapping_version" in meta
+
+
+def _metas(es: Elasticsearch, pattern: str) -> dict[str, dict[str, Any]]:
+    found = es.options(ignore_status=404).indices.get_mapping(
+        index=pattern, expand_wildcards="open", allow_no_indices=True
     )
+    return {
+        name: body.get("mappings", {}).get("_meta", {}) or {}
+        for name, body in dict(found).items()
+        if isinstance(body, dict)
+    }
 
 
-def new_generation(es: Elasticsearch, alias: str, settings: Settings | None = None) -> str:
-    """Create an empty generation named for the current UTC time.
+def new_generation(
+    es: Elasticsearch, alias: str, settings: Settings, *, with_alias: bool = False
+) -> str:
+    """Create an empty, marked generation named for the current UTC time.
 
-    The mapping is also given explicitly, so the generation is strict even if some other
-    template with a higher priority matched its name.
+    ``with_alias`` creates it with the alias in the same call (the first generation of an
+    alias), so no one ever sees the alias without an index or an index half set up.
     """
-    settings = settings or get_settings()
-    tpl = _template(str(settings.path(settings.elasticsearch.template)))
+    tpl = template(settings)
+    mappings = {**tpl["mappings"], "_meta": marker(alias, settings)}
     base = f"{alias}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     name, n = base, 1
     while True:
         try:
-            es.indices.create(index=name, mappings=tpl["mappings"])
+            es.indices.create(
+                index=name,
+                settings=tpl.get("settings"),
+                mappings=mappings,
+                aliases={alias: {}} if with_alias else None,
+            )
             return name
         except BadRequestError as e:
             # Another run (or this one, within the same second) took the name: next suffix.
@@ -84,25 +106,42 @@ def current_index(es: Elasticsearch, alias: str) -> str | None:
     return names[-1] if names else None
 
 
-def ensure_alias(es: Elasticsearch, alias: str, settings: Settings | None = None) -> str:
-    """The index behind the alias, creating the first generation when there is none."""
+def check_owned(es: Elasticsearch, alias: str) -> str | None:
+    """The generation behind the alias, refusing an alias that is not the pipeline's.
+
+    Refused, before anything is written: an alias on an index the pipeline did not create, and
+    a name that is a concrete index rather than an alias.
+    """
     current = current_index(es, alias)
+    if current is None:
+        if es.indices.exists(index=alias):
+            raise UsageError(f"{alias} is a concrete index, not an alias; pick another --index")
+        return None
+    meta = _metas(es, current).get(current, {})
+    if not is_generation(current, meta, alias):
+        raise UsageError(
+            f"alias {alias} points at {current}, which news-etl did not create; "
+            "refusing to write to it (pick another --index)"
+        )
+    return current
+
+
+def ensure_alias(es: Elasticsearch, alias: str, settings: Settings) -> str:
+    """The generation behind the alias, creating the first one (with the alias) when none."""
+    current = check_owned(es, alias)
     if current is not None:
         return current
-    if es.indices.exists(index=alias):
-        raise UsageError(f"{alias} is a concrete index, not an alias; pick another --index")
-    name = new_generation(es, alias, settings)
-    es.indices.put_alias(index=name, name=alias)
-    return name
+    return new_generation(es, alias, settings, with_alias=True)
 
 
 def swap_alias(es: Elasticsearch, alias: str, new_index: str) -> None:
     """Point the alias at ``new_index`` in one atomic ``_aliases`` call.
 
-    The alias is removed from every generation by pattern inside the same call (not from a list
-    read earlier), so even two runs swapping at once leave exactly one index behind it.
+    The alias is removed from every ``ALIAS-2*`` index by pattern inside the same call (not
+    only from a list read earlier), so even two runs swapping at once leave exactly one index
+    behind it. That removes only the alias itself, never touches an index's data.
     """
-    pattern = generation_pattern(alias)
+    pattern = f"{alias}-2*"
     held: Any = es.indices.get_alias(name=alias) if es.indices.exists_alias(name=alias) else {}
     actions: list[dict[str, Any]] = [
         {"remove": {"index": pattern, "alias": alias, "must_exist": False}},
@@ -118,8 +157,9 @@ def swap_alias(es: Elasticsearch, alias: str, new_index: str) -> None:
 
 
 def generations(es: Elasticsearch, alias: str) -> list[str]:
-    """The alias's concrete generations, oldest first (the timestamped names sort by age)."""
-    return sorted(es.indices.get(index=generation_pattern(alias), expand_wildcards="open"))
+    """The alias's own generations, oldest first (the timestamped names sort by age)."""
+    metas = _metas(es, f"{alias}-2*")
+    return sorted(name for name, meta in metas.items() if is_generation(name, meta, alias))
 
 
 def select_doomed(names: list[str], *, current: str, previous: str | None, keep: int) -> list[str]:
@@ -149,55 +189,52 @@ def prune_generations(
     return doomed
 
 
+def publish_generation(
+    es: Elasticsearch, alias: str, name: str, *, expected: int, keep: int
+) -> None:
+    """Swap the alias to a full run's generation, only when it holds everything loaded.
+
+    Then older generations beyond ``keep`` are deleted. An empty rebuild never replaces an
+    alias that has documents (an empty or unmounted input folder must not wipe the index).
+    """
+    es.indices.refresh(index=name)
+    have = int(es.count(index=name)["count"])
+    if have != expected:
+        raise PipelineError(
+            f"new index {name} holds {have} documents, expected {expected}; "
+            f"alias {alias} left unchanged"
+        )
+    previous = current_index(es, alias)
+    if have == 0 and previous not in (None, name) and int(es.count(index=alias)["count"]) > 0:
+        raise PipelineError(f"full rebuild produced no documents; alias {alias} left on {previous}")
+    swap_alias(es, alias, name)
+    prune_generations(es, alias, keep, previous=previous)
+
+
 def delete_unpublished(es: Elasticsearch, alias: str, name: str) -> bool:
     """Drop a generation a failed full run left behind, unless the alias points at it."""
-    if name == current_index(es, alias) or not name.startswith(f"{alias}-"):
+    if name == current_index(es, alias) or name not in generations(es, alias):
         return False
     es.options(ignore_status=404).indices.delete(index=name)
     return True
 
 
-def sync_mapping(es: Elasticsearch, name: str, settings: Settings) -> None:
+def sync_mapping(es: Elasticsearch, name: str, alias: str, settings: Settings) -> None:
     """Bring an existing generation up to the template's mapping (incremental runs).
 
     New fields are added in place; a change Elasticsearch cannot apply (a field's type) needs a
     full rebuild, and the run stops saying so instead of quarantining every document.
     """
-    mappings = _template(str(settings.path(settings.elasticsearch.template)))["mappings"]
-    want = mappings.get("_meta", {}).get("mapping_version")
+    mappings = template(settings)["mappings"]
+    want = marker(alias, settings)
     have = es.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
-    if want is None or have.get("mapping_version") == want:
+    if have == want:
         return
     try:
-        es.indices.put_mapping(
-            index=name, properties=mappings["properties"], meta=mappings.get("_meta")
-        )
+        es.indices.put_mapping(index=name, properties=mappings["properties"], meta=want)
     except BadRequestError as e:
         raise PipelineError(
             f"{name} has mapping version {have.get('mapping_version')} and the template "
-            f"{want}, which cannot be applied in place ({e.message}); run with --mode full"
+            f"{want.get('mapping_version')}, which cannot be applied in place ({e.message}); "
+            "run with --mode full"
         ) from e
-
-
-def ensure_runs_index(es: Elasticsearch, alias: str, settings: Settings | None = None) -> str:
-    """Create ``ALIAS-runs`` with its strict mapping, or add fields the template gained since."""
-    settings = settings or get_settings()
-    name = runs_index(alias)
-    tpl = _template(str(settings.path(RUNS_TEMPLATE)))
-    if not es.indices.exists(index=name):
-        try:
-            es.indices.create(index=name, settings=tpl.get("settings"), mappings=tpl["mappings"])
-            return name
-        except BadRequestError as e:
-            if e.error != "resource_already_exists_exception":  # another run was first: fine
-                raise
-    es.indices.put_mapping(index=name, properties=tpl["mappings"]["properties"])
-    return name
-
-
-def write_run_record(
-    es: Elasticsearch, alias: str, record: dict[str, Any], settings: Settings | None = None
-) -> None:
-    """Store a run record under its run id, visible to searches at once."""
-    name = ensure_runs_index(es, alias, settings)
-    es.index(index=name, id=record["run_id"], document=record, refresh="wait_for")

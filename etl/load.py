@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import ConnectionTimeout, helpers
 
+from etl.batching import cut
 from etl.errors import PipelineError
 from etl.es import RETRY_STATUS
 from etl.records import Quarantine
 from etl.settings import Settings
+from etl.stats import LoadCounts
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -43,29 +45,13 @@ class LoadError(PipelineError):
     """Elasticsearch could not be reached even after the client's retries: the run stops."""
 
 
-@dataclass
-class LoadResult:
-    """Counts of one load; ``quarantine`` holds refused documents unless a callback took them."""
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one staged document, given what the index holds under its id."""
 
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0  # refused by Elasticsearch
-    quarantined: int = 0  # refused + duplicates of a document this run already loaded
-    quarantine: list[Quarantine] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Counts plus the quarantine list, JSON-ready (run records, XCom)."""
-        return {**self.counts(), "quarantine": [q.as_dict() for q in self.quarantine]}
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "quarantined": self.quarantined,
-        }
+    action: dict[str, Any] | None = None  # a bulk action to send
+    counted: str | None = None  # a count settled without waiting for a bulk result
+    quarantine: Quarantine | None = None
 
 
 @dataclass
@@ -79,33 +65,31 @@ class _Pending:
 def load(
     es: Elasticsearch,
     index: str,
-    items: Iterable[Item | tuple[str, dict[str, Any]]],
+    items: Iterable[Item],
     settings: Settings,
     *,
     incremental: bool,
-    on_quarantine: Callable[[Quarantine], None] | None = None,
-) -> LoadResult:
+    on_quarantine: Callable[[Quarantine], None],
+) -> LoadCounts:
     """Index staged documents into ``index``; skip the unchanged ones; account for every one.
 
     Before each chunk is sent, one ``mget`` (``content_sha256`` and a few lineage fields only)
     sorts it into new, changed and unchanged. Full runs write with ``create`` into their fresh
-    index, so two documents with the same id can never silently replace each other. Memory is
-    bounded by a chunk, plus one id per document of this call (to catch duplicates).
+    index, so two documents with the same id can never silently replace each other. Refused
+    documents go to ``on_quarantine``. Memory is bounded by a chunk, plus one id per document
+    of this call (to catch duplicates).
     """
     s = settings.elasticsearch
-    result = LoadResult()
+    counts = LoadCounts()
     pending: dict[str, _Pending] = {}  # sent, result not seen yet
     seen: dict[str, str] = {}  # id -> source path, for everything this call handled
 
     def quarantine(q: Quarantine) -> None:
-        result.quarantined += 1
-        if on_quarantine is None:
-            result.quarantine.append(q)
-        else:
-            on_quarantine(q)
+        counts.quarantined += 1
+        on_quarantine(q)
 
     def actions() -> Iterator[dict[str, Any]]:
-        for chunk in _chunks(items, s.chunk_docs):
+        for chunk in cut(items, max_docs=s.chunk_docs):
             existing = _lookup(es, index, [i.id for i in chunk])
             for it in chunk:
                 src = it.doc.get("source", {})
@@ -114,16 +98,17 @@ def load(
                     quarantine(_duplicate(it, seen[it.id]))
                     continue
                 seen[it.id] = path
-                action = _classify(it, existing.get(it.id), index, incremental, result)
-                if isinstance(action, Quarantine):
-                    quarantine(action)
+                d = classify(it, existing.get(it.id), index, incremental=incremental)
+                if d.quarantine is not None:
+                    quarantine(d.quarantine)
+                if d.counted is not None:
+                    counts.add(d.counted)
+                if d.action is None:
                     continue
-                if action is None:
-                    continue
-                if action["_op_type"] != "update":
+                if d.action["_op_type"] != "update":
                     kind = "updated" if it.id in existing else "new"
                     pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record)
-                yield action
+                yield d.action
 
     for ok, item in _guarded(
         es,
@@ -149,46 +134,39 @@ def load(
             continue
         p = pending.pop(doc_id, None) or _Pending("new", doc_id, None, None)
         if ok:
-            setattr(result, p.kind, getattr(result, p.kind) + 1)
+            counts.add(p.kind)
         else:
-            result.failed += 1
+            counts.failed += 1
             quarantine(Quarantine(p.path, p.sha256, "load", _reason(info), p.record))
-    return result
+    return counts
 
 
-def _classify(
-    it: Item,
-    old: dict[str, Any] | None,
-    index: str,
-    incremental: bool,
-    result: LoadResult,
-) -> dict[str, Any] | Quarantine | None:
-    """The bulk action for one document, a Quarantine for a duplicate, or None to skip it."""
+def classify(it: Item, old: dict[str, Any] | None, index: str, *, incremental: bool) -> Decision:
+    """The bulk action for one document, its count when settled already, or its quarantine."""
     doc = it.doc
     if old is None:
         op = "index" if incremental else "create"
-        return {"_op_type": op, "_index": index, "_id": it.id, "_source": doc}
+        return Decision(action={"_op_type": op, "_index": index, "_id": it.id, "_source": doc})
     same = old.get("content_sha256") == doc.get("content_sha256")
     if old.get("run_id") == doc.get("run_id"):
         if same:
             # Written by an earlier attempt of this very batch (a retried task): it is loaded.
-            result.new += 1
-            return None
-        return _duplicate(it, str(old.get("source", {}).get("path")))
+            return Decision(counted="new")
+        return Decision(quarantine=_duplicate(it, str(old.get("source", {}).get("path"))))
     if not same:
-        return {"_op_type": "index", "_index": index, "_id": it.id, "_source": doc}
-    result.unchanged += 1
+        return Decision(action={"_op_type": "index", "_index": index, "_id": it.id, "_source": doc})
     mtime = doc.get("source", {}).get("modified_at")
     if mtime and old.get("source", {}).get("modified_at") != mtime:
         # A touched file: same content, new mtime. Record the mtime (so discover can skip the
         # file next time) without re-writing the document or its run id.
-        return {
+        update = {
             "_op_type": "update",
             "_index": index,
             "_id": it.id,
             "doc": {"source": {"modified_at": mtime}},
         }
-    return None
+        return Decision(action=update, counted="unchanged")
+    return Decision(counted="unchanged")
 
 
 def not_the_documents_fault(info: dict[str, Any]) -> bool:
@@ -213,17 +191,6 @@ def _duplicate(it: Item, first_path: str) -> Quarantine:
         f"duplicate: same source identity (id {it.id}) as {first_path}, loaded by this run",
         it.record,
     )
-
-
-def _chunks(items: Iterable[Item | tuple[str, dict[str, Any]]], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
-    for raw in items:
-        chunk.append(raw if isinstance(raw, Item) else Item(*raw))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _lookup(es: Elasticsearch, index: str, ids: list[str]) -> dict[str, dict[str, Any]]:

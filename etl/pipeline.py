@@ -2,34 +2,34 @@
 
 start_run -> discover -> process_batch (per batch) -> load_batch (per batch) -> finalize.
 Each stage takes and returns small JSON-able values (a RunContext, staging locations, counts),
-so the DAG can pass them through XCom; documents stream through staged JSON-lines files:
-
-    STAGING/batches/batch-00000.json        manifest: relative paths of the batch's files
-    STAGING/staged/batch-00000.jsonl        {"kind": "doc", ...} or {"kind": "quarantine", ...}
-    STAGING/staged/batch-00000.stats.json   counts, entity models, seconds per stage
-    STAGING/quarantine/batch-00000.{process,load}.jsonl
-    STAGING/discover.json                   files_seen, skipped_unchanged
+so the DAG can pass them through XCom; documents stream through staged JSON-lines files whose
+layout :class:`etl.staging.StagingLayout` owns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from etl import index
+from etl import index, runs
 from etl import staging as stg
-from etl.batch import load_batch, process_batch
+from etl.batch import batch_documents, load_batch, process_batch
+from etl.batching import WorkItem, cut, cut_work
 from etl.changes import unchanged_paths
 from etl.context import RunContext, new_run_id
 from etl.errors import PipelineError, UsageError
 from etl.naming import check_alias
 from etl.readers import FileRef
 from etl.readers import discover as discover_files
-from etl.runs import finalize, record_failure
+from etl.runs import close_unfinished, finalize, note_failure, record_failure
 from etl.settings import Settings
+from etl.staging import StagingLayout
+from etl.stats import DiscoverSummary
+from etl.workers import check_workers, process_all
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -38,10 +38,13 @@ __all__ = [
     "PipelineError",
     "RunContext",
     "UsageError",
+    "batch_documents",
+    "close_unfinished",
     "discover",
     "finalize",
     "load_batch",
     "new_run_id",
+    "note_failure",
     "process_batch",
     "record_failure",
     "run",
@@ -52,7 +55,13 @@ MODES = ("incremental", "full")
 # Paths looked up in the index per request when deciding which files are unchanged.
 LOOKUP_PATHS = 500
 
-Progress = Callable[[int, int], None]
+
+class Progress(Protocol):
+    """Told the expected number of documents, then as documents finish."""
+
+    def expect(self, documents: int) -> None: ...
+
+    def advance(self, documents: int) -> None: ...
 
 
 def check_request(
@@ -88,11 +97,13 @@ def start_run(
     since: datetime | str | None = None,
     dry_run: bool = False,
     run_id: str | None = None,
+    workers: int = 1,
 ) -> RunContext:
     """Check the request and prepare the target index; a dry run writes nothing to ES.
 
     Full runs get a new empty generation; incremental runs the index behind the alias (created
-    with the alias on the first run, its mapping brought up to date otherwise).
+    with the alias on the first run, its mapping brought up to date otherwise). An alias on an
+    index the pipeline did not create is refused before anything is written.
     """
     if not staging:
         raise UsageError("a staging location is required")
@@ -101,13 +112,14 @@ def start_run(
     when = check_request(input_root, alias, mode, since)
     target: str | None = None
     if es is not None and not dry_run:
-        index.apply_templates(es, alias, settings)
-        index.ensure_runs_index(es, alias, settings)
         if mode == "full":
+            index.check_owned(es, alias)
+            runs.ensure_runs_index(es, alias, settings)
             target = index.new_generation(es, alias, settings)
         else:
             target = index.ensure_alias(es, alias, settings)
-            index.sync_mapping(es, target, settings)
+            runs.ensure_runs_index(es, alias, settings)
+            index.sync_mapping(es, target, alias, settings)
     elif es is not None:
         target = index.current_index(es, alias)  # read only: to report what would change
     stg.makedirs(staging)
@@ -121,59 +133,63 @@ def start_run(
         since=when.isoformat() if when else None,
         dry_run=dry_run,
         staging=staging,
+        workers=workers,
     )
 
 
 def discover(
-    ctx: RunContext, settings: Settings, *, batch_size: int, es: Elasticsearch | None = None
+    ctx: RunContext, settings: Settings, *, max_docs: int, es: Elasticsearch | None = None
 ) -> list[str]:
-    """Write manifests of the files to process, ``batch_size`` per batch; return their locations.
+    """Write the manifests of the run's batches; return their locations.
 
-    In incremental mode a file whose path, size and modification time match what is indexed (by
-    this pipeline version) is unchanged and skipped without being read.
+    Batches hold at most ``max_docs`` documents and ``batches.max_chars`` bytes of input. In
+    incremental mode a file whose path, size, modification time and metadata match what is
+    indexed (by this pipeline version) is unchanged and skipped without being read.
     """
-    since = datetime.fromisoformat(ctx.since) if ctx.since else None
-    refs = discover_files(Path(ctx.input_root), settings, since=since)
-    check = ctx.incremental and es is not None and ctx.target_index is not None
-    seen = skipped = 0
+    layout = StagingLayout(ctx.staging)
+    found = DiscoverSummary()
     batches: list[str] = []
-    batch: list[str] = []
-
-    def flush() -> None:
-        loc = stg.join(ctx.staging, "batches", f"batch-{len(batches):05d}.json")
-        stg.write_json(loc, batch)
+    items = _work_items(ctx, settings, found, es)
+    for batch in cut_work(items, max_docs=max_docs, max_chars=settings.batches.max_chars):
+        loc = layout.manifest(len(batches))
+        stg.write_json(loc, [i.to_json() for i in batch])
         batches.append(loc)
-        batch.clear()
-
-    for chunk in _chunks(refs, LOOKUP_PATHS):
-        seen += len(chunk)
-        same: set[str] = set()
-        if check and es is not None and ctx.target_index is not None:
-            same = unchanged_paths(es, ctx.target_index, chunk)
-        skipped += len(same)
-        for ref in chunk:
-            if ref.rel_path not in same:
-                batch.append(ref.rel_path)
-                if len(batch) >= batch_size:
-                    flush()
-    if batch:
-        flush()
-    stg.write_json(
-        stg.join(ctx.staging, "discover.json"),
-        {"files_seen": seen, "skipped_unchanged": skipped, "batches": len(batches)},
-    )
+        found.documents += sum(i.docs for i in batch)
+    found.batches = len(batches)
+    stg.write_json(layout.discover_summary(), found.to_json())
     return batches
 
 
-def _chunks(refs: Iterator[FileRef], size: int) -> Iterator[list[FileRef]]:
-    chunk: list[FileRef] = []
-    for ref in refs:
-        chunk.append(ref)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _work_items(
+    ctx: RunContext, settings: Settings, found: DiscoverSummary, es: Elasticsearch | None
+) -> Iterator[WorkItem]:
+    """The files to read, as work items; counts what it saw and skipped into ``found``."""
+    since = datetime.fromisoformat(ctx.since) if ctx.since else None
+    refs = discover_files(Path(ctx.input_root), settings, since=since)
+    check = ctx.incremental and es is not None and ctx.target_index is not None
+    for chunk in cut(refs, max_docs=LOOKUP_PATHS):
+        found.files_seen += len(chunk)
+        same: set[str] = set()
+        if check and es is not None and ctx.target_index is not None:
+            same = unchanged_paths(es, ctx.target_index, chunk)
+        found.skipped_unchanged += len(same)
+        for ref in chunk:
+            if ref.rel_path not in same:
+                yield _work_item(ref)
+
+
+def _work_item(ref: FileRef) -> WorkItem:
+    return WorkItem(path=ref.rel_path, docs=1, chars=ref.size)
+
+
+@contextlib.contextmanager
+def staging_area(staging: str | None) -> Iterator[str]:
+    """``staging`` as given, or a temporary folder removed afterwards."""
+    if staging is not None:
+        yield staging
+        return
+    with tempfile.TemporaryDirectory(prefix="news-etl-", ignore_cleanup_errors=True) as tmp:
+        yield tmp
 
 
 def run(
@@ -187,51 +203,37 @@ def run(
     dry_run: bool = False,
     batch_size: int | None = None,
     staging: str | None = None,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The whole pipeline in this process, through exactly the stages the DAG runs.
 
+    ``workers`` processes read, clean and annotate; this one loads, batch by batch in order.
     Without ``staging`` the batches go through a temporary folder removed afterwards.
-    ``progress(done_files, total_files)`` is called as batches complete.
     """
-    if staging is None:
-        with tempfile.TemporaryDirectory(prefix="news-etl-", ignore_cleanup_errors=True) as tmp:
-            return run(
-                es,
-                input_root=input_root,
-                alias=alias,
-                mode=mode,
-                settings=settings,
-                since=since,
-                dry_run=dry_run,
-                batch_size=batch_size,
-                staging=tmp,
-                progress=progress,
-            )
-    ctx = start_run(
-        es,
-        input_root=input_root,
-        alias=alias,
-        mode=mode,
-        settings=settings,
-        staging=staging,
-        since=since,
-        dry_run=dry_run,
-    )
-    try:
-        size = batch_size or settings.airflow.batch_size
-        batches = discover(ctx, settings, batch_size=size, es=es)
-        sizes = [len(stg.read_json(b)) for b in batches]
-        done, total = 0, sum(sizes)
-        if progress:
-            progress(done, total)
-        results = []
-        for b, n in zip(batches, sizes, strict=True):
-            results.append(load_batch(es, ctx, process_batch(ctx, b, settings), settings))
-            done += n
+    check_workers(workers)
+    with staging_area(staging) as area:
+        ctx = start_run(
+            es,
+            input_root=input_root,
+            alias=alias,
+            mode=mode,
+            settings=settings,
+            staging=area,
+            since=since,
+            dry_run=dry_run,
+            workers=workers,
+        )
+        try:
+            max_docs = batch_size or settings.batches.max_docs
+            batches = discover(ctx, settings, max_docs=max_docs, es=es)
             if progress:
-                progress(done, total)
-        return finalize(es, ctx, results, settings)
-    except BaseException as e:
-        record_failure(es, ctx, e, settings)
-        raise
+                found = stg.read_json(StagingLayout(area).discover_summary())
+                progress.expect(DiscoverSummary.from_json(found).documents)
+            done = progress.advance if progress else None
+            staged = process_all(ctx, batches, settings, workers=workers, done=done)
+            results = [load_batch(es, ctx, s, settings) for s in staged]
+            return finalize(es, ctx, results, settings)
+        except BaseException as e:
+            record_failure(es, ctx, e, settings)
+            raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from etl.metadata import (
     parse_html,
     source_name,
 )
+from etl.readers import metadata_warning
 from etl.records import Article, DateSource, Quarantine, RawDoc
 from etl.settings import Settings
 
@@ -88,3 +90,19 @@ def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
         language_confidence=confidence,
         record=raw.record,
     )
+
+
+Prepared = tuple[Article | Quarantine, str | None]
+
+
+def prepare_all(items: Iterable[RawDoc | Quarantine], settings: Settings) -> Iterator[Prepared]:
+    """Each read item prepared, with why its sidecar/manifest metadata was ignored (if it was).
+
+    The one read -> prepare -> warning loop, for the pipeline's batches and ``etl clean``.
+    """
+    for item in items:
+        if isinstance(item, Quarantine):
+            yield item, None
+            continue
+        # An Article keeps no hints: its RawDoc says whether metadata was ignored.
+        yield prepare(item, settings), metadata_warning(item)

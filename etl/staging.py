@@ -2,14 +2,24 @@
 
 A location is a plain string: a local path, ``file://...``, or any fsspec URL (``s3://...``,
 ``gs://...``), which is what Airflow's ObjectStoragePath gives the DAG. Documents never travel
-through memory or XCom between stages, only these locations do.
+through memory or XCom between stages, only these locations do. :class:`StagingLayout` is the
+one place that knows where each staged file of a run lives:
+
+    STAGING/discover.json                   what discover found (files, batches, documents)
+    STAGING/batches/batch-00000.json        manifest: the batch's work items (files, spans)
+    STAGING/staged/batch-00000.jsonl        {"kind": "doc", ...} or {"kind": "quarantine", ...}
+    STAGING/staged/batch-00000.stats.json   counts, entity models, seconds per stage
+    STAGING/quarantine/batch-00000.{process,load}.jsonl
+    STAGING/warnings/batch-00000.jsonl      documents that loaded without some metadata
+    STAGING/failure.json                    the first failed task and its error (DAG runs)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO, Any, Literal
 
 import fsspec
 
@@ -36,16 +46,6 @@ def open_text(location: str, mode: str = "r") -> IO[str]:
     if "w" in mode or "a" in mode:
         fs.makedirs(fs._parent(path), exist_ok=True)
     return fs.open(path, mode, encoding="utf-8")
-
-
-def open_read(location: str) -> IO[str]:
-    """Open a staged file for reading (UTF-8 text)."""
-    return open_text(location, "r")
-
-
-def open_write(location: str) -> IO[str]:
-    """Open a staged file for writing (UTF-8 text), creating its folder."""
-    return open_text(location, "w")
 
 
 def exists(location: str) -> bool:
@@ -87,17 +87,49 @@ def read_jsonl(location: str) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def list_files(location: str, suffix: str = "") -> list[str]:
-    """Files directly under a folder, sorted, as locations of the same kind as ``location``."""
-    fs, path = _fs(location)
-    if not fs.exists(path):
-        return []
-    names = sorted(p for p in fs.ls(path, detail=False) if str(p).endswith(suffix))
-    return [join(location, str(n).rsplit("/", 1)[-1]) for n in names]
-
-
 def remove(location: str) -> None:
     """Delete a staged folder and everything in it (no-op if missing)."""
     fs, path = _fs(location)
     if fs.exists(path):
         fs.rm(path, recursive=True)
+
+
+Step = Literal["process", "load"]
+
+
+@dataclass(frozen=True)
+class StagingLayout:
+    """Where each staged file of one run lives, under the run's staging ``root``."""
+
+    root: str
+
+    @staticmethod
+    def batch_name(location: str) -> str:
+        """``.../batch-00003.json`` or ``.../batch-00003.jsonl`` -> ``batch-00003``."""
+        return location.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+
+    def discover_summary(self) -> str:
+        return join(self.root, "discover.json")
+
+    def failure(self) -> str:
+        """Why a task of the run failed (the DAG's close_run reports it)."""
+        return join(self.root, "failure.json")
+
+    def manifest(self, n: int) -> str:
+        """The manifest of batch ``n`` (0-based)."""
+        return join(self.root, "batches", f"batch-{n:05d}.json")
+
+    def staged(self, name: str) -> str:
+        return join(self.root, "staged", f"{name}.jsonl")
+
+    def stats(self, name: str) -> str:
+        return join(self.root, "staged", f"{name}.stats.json")
+
+    def quarantine(self, name: str, step: Step) -> str:
+        """Quarantine rows of one batch and step, one file each, so a retried task rewrites its
+        own file and parallel tasks never share one."""
+        return join(self.root, "quarantine", f"{name}.{step}.jsonl")
+
+    def warnings(self, name: str) -> str:
+        """Warning rows of one batch: documents that loaded but lost some metadata on the way."""
+        return join(self.root, "warnings", f"{name}.jsonl")

@@ -153,12 +153,30 @@ def test_retries_with_exponential_backoff(dag):
 
 def test_tasks_are_wired_discover_process_load_finalize(dag):
     ids = {t.task_id for t in dag.tasks}
-    assert ids == {"start", "discover", "process", "load", "finalize"}
+    assert ids == {"start", "discover", "process", "load", "finalize", "close_run"}
     up = {t.task_id: {u.task_id for u in t.upstream_list} for t in dag.tasks}
     assert up["discover"] == {"start"}
     assert up["process"] >= {"discover"}
     assert up["load"] >= {"process"}
     assert up["finalize"] >= {"load"}
+
+
+def test_a_run_that_fails_is_closed_by_a_teardown_that_does_not_decide_its_state(dag):
+    """close_run runs once all else is done (a teardown without setups: all_done) and records
+    a failure; being a teardown, its own success does not turn a failed run green."""
+    close = dag.get_task("close_run")
+    assert close.is_teardown and close.trigger_rule == "all_done_setup_success"
+    assert {u.task_id for u in close.upstream_list} >= {"start", "finalize"}
+    assert close.on_failure_fail_dagrun is False
+
+
+def test_every_task_has_an_execution_timeout(dag):
+    from etl.settings import get_settings
+
+    minutes = get_settings().airflow.task_timeout_minutes
+    for t in dag.tasks:
+        assert t.execution_timeout is not None, t.task_id
+        assert t.execution_timeout.total_seconds() == minutes * 60
 
 
 def test_batches_are_mapped_tasks(dag):

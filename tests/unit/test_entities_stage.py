@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from etl.documents import entity_mentions
 from etl.entities import (
     GAZETTEER,
     ModelUnavailableError,
     add_entities,
-    entity_mentions,
     load_model,
     ner_text,
 )
@@ -139,10 +139,11 @@ def test_import_and_gazetteer_path_do_not_load_spacy() -> None:
     code = (
         "import sys\n"
         "from etl.entities import add_entities\n"
+        "from etl.settings import get_settings\n"
         "from etl.records import Article, SourceInfo\n"
         "s = SourceInfo(path='a', sha256='0', format='txt', size=1)\n"
         "art = Article(source=s, title=None, body='Nordkorea und KCNA', language='de')\n"
-        "[a] = add_entities([art])\n"
+        "[a] = add_entities([art], get_settings())\n"
         "assert a.entities.locations == ('North Korea',), a.entities\n"
         "assert 'spacy' not in sys.modules\n"
     )

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from fnmatch import fnmatch
 
 import pytest
 
-from etl.index import generation_pattern, runs_index, select_doomed
+from etl.index import is_generation, select_doomed
+from etl.runs import runs_index
 from etl.settings import PROJECT_ROOT
+from etl.stats import STAGES, RunCounts
+
+MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
 
 
 @pytest.mark.parametrize(
-    ("name", "matched"),
+    ("name", "meta", "ours"),
     [
-        ("news-20260101020000", True),
-        ("news-20260101020000-2", True),
-        ("news-runs", False),
-        ("news", False),
-        ("newsroom-20260101020000", False),
+        ("news-20260101020000", MARKED, True),
+        ("news-20260101020000-2", MARKED, True),
+        ("news-2026.01.01", {}, False),  # someone's daily log index
+        ("news-2026.01.01", {"mapping_version": 2}, False),  # not the pipeline's name either
+        ("news-20260101020000", {}, False),  # the name alone is no proof
+        ("news-20260101020000", {"mapping_version": 2}, True),  # made before the marker
+        ("news-20260101020000-3", {"mapping_version": 1}, True),
+        ("news-20260101020000", {**MARKED, "alias": "other"}, False),  # another alias's
+        ("news-2026-x", {**MARKED}, True),  # the marker decides, whatever the name
+        ("newsroom-20260101020000", {"mapping_version": 2}, False),
+        ("news-runs", {}, False),
     ],
 )
-def test_generation_pattern_never_matches_the_runs_index(name: str, matched: bool) -> None:
-    assert fnmatch(name, generation_pattern("news")) is matched
-    assert not fnmatch(runs_index("news"), generation_pattern("news"))
+def test_is_generation_needs_the_marker_or_the_legacy_name_and_mapping(
+    name: str, meta: dict, ours: bool
+) -> None:
+    assert is_generation(name, meta, "news") is ours
+
+
+def test_runs_index_name() -> None:
+    assert runs_index("news") == "news-runs"
 
 
 G = [f"news-2026010{d}000000" for d in range(1, 7)]  # six generations, oldest first
@@ -64,8 +79,8 @@ def _fields(props: dict, prefix: str = "") -> dict[str, str]:
 def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
     m = _mapping("runs_template.json")
     assert m["dynamic"] == "strict"
-    counts = ("files_seen", "new", "updated", "unchanged", "removed", "quarantined", "failed")
-    counts += ("warnings",)
+    # The record's counts are RunCounts' fields, its stages STAGES: the mapping must follow.
+    counts = [f.name for f in dataclasses.fields(RunCounts)]
     expected = {
         "run_id": "keyword",
         "mode": "keyword",
@@ -77,8 +92,10 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "started_at": "date",
         "ended_at": "date",
         "duration_seconds": "float",
+        "batches": "integer",
+        "workers": "integer",
         **{f"counts.{c}": "integer" for c in counts},
-        **{f"stage_seconds.{s}": "float" for s in ("read", "clean", "entities", "load")},
+        **{f"stage_seconds.{s}": "float" for s in STAGES},
         "quarantine.path": "keyword",
         "quarantine.sha256": "keyword",
         "quarantine.stage": "keyword",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ import pytest
 
 from etl import pipeline, runs, staging
 from etl.changes import epoch_millis
-from etl.load import Item, LoadResult, _classify, _reason, not_the_documents_fault
+from etl.load import Item, _reason, classify, not_the_documents_fault
 from etl.settings import PROJECT_ROOT, get_settings
+from etl.staging import StagingLayout
+from etl.stats import LoadCounts
 
 SEEDS = PROJECT_ROOT / "data" / "sample"
 
@@ -116,16 +119,16 @@ def _doc(sha: str = "h1", run_id: str = "run-2", mtime: str = "2026-01-01T00:00:
     ],
 )
 def test_classify(old, doc, incremental, op, count) -> None:
-    result = LoadResult()
-    action = _classify(Item("id", doc), old, "idx", incremental, result)
+    d = classify(Item("id", doc), old, "idx", incremental=incremental)
     if op == "quarantine":
-        assert action.stage == "load" and count in action.reason
+        assert d.action is None and d.counted is None
+        assert d.quarantine.stage == "load" and count in d.quarantine.reason
         return
-    assert (action["_op_type"] if action else None) == op
+    assert d.quarantine is None
+    assert (d.action["_op_type"] if d.action else None) == op
     if op == "update":
-        assert action["doc"] == {"source": {"modified_at": doc["source"]["modified_at"]}}
-    counted = {k: v for k, v in result.counts().items() if v}
-    assert counted == ({count: 1} if count else {})
+        assert d.action["doc"] == {"source": {"modified_at": doc["source"]["modified_at"]}}
+    assert d.counted == count
 
 
 def test_reason_names_the_error_type_reason_and_cause() -> None:
@@ -165,7 +168,7 @@ def test_which_failures_are_not_the_documents_fault(info: dict, infra: bool) -> 
     "loc", ["/s/batches/batch-00003.json", "s3://b/s/staged/batch-00003.jsonl", "batch-00003"]
 )
 def test_batch_name(loc: str) -> None:
-    assert runs.batch_name(loc) == "batch-00003"
+    assert StagingLayout.batch_name(loc) == "batch-00003"
 
 
 def _runs_fields(props: dict, prefix: str = "") -> set[str]:
@@ -197,7 +200,19 @@ RUNS_FIELDS = _runs_fields(
 def test_a_dry_run_goes_through_every_stage_without_elasticsearch(tmp_path: Path) -> None:
     """The same stages the DAG runs, in process, with nothing written anywhere but staging."""
     settings = get_settings()
-    seen: list[tuple[int, int]] = []
+
+    @dataclass
+    class Seen:
+        expected: list[int] = field(default_factory=list)
+        done: list[int] = field(default_factory=list)
+
+        def expect(self, documents: int) -> None:
+            self.expected.append(documents)
+
+        def advance(self, documents: int) -> None:
+            self.done.append(documents)
+
+    seen = Seen()
     record = pipeline.run(
         None,
         input_root=SEEDS,
@@ -207,11 +222,12 @@ def test_a_dry_run_goes_through_every_stage_without_elasticsearch(tmp_path: Path
         dry_run=True,
         batch_size=2,
         staging=str(tmp_path / "stage"),
-        progress=lambda d, t: seen.append((d, t)),
+        progress=seen,
     )
     assert record["status"] == "dry_run" and record["would_load"] == 5
     assert record["counts"]["files_seen"] == 5 and record["counts"]["new"] == 0
-    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert record["batches"] == 3 and record["counts"]["processed"] == 5
+    assert seen.expected == [5] and seen.done == [1] * 5  # told per document
     assert record["versions"]["model"] and record["quarantine"] == []
     assert not (tmp_path / "stage").exists()  # staging is a hand-over, removed at the end
     # What a real run would write must pass the strict runs mapping.
@@ -233,21 +249,23 @@ def test_staged_batch_layout_and_quarantine_files(tmp_path: Path) -> None:
         settings=settings,
         dry_run=True,
     )
-    [batch] = pipeline.discover(ctx, settings, batch_size=10)
+    [batch] = pipeline.discover(ctx, settings, max_docs=10)
     staged = pipeline.process_batch(ctx, batch, settings)
+    layout = StagingLayout(ctx.staging)
 
-    assert staged == runs.staged_location(ctx.staging, "batch-00000")
+    assert staged == layout.staged("batch-00000")
     rows = list(staging.read_jsonl(staged))
     assert sorted(r["kind"] for r in rows) == ["doc", "quarantine"]
-    stats = staging.read_json(runs.stats_location(ctx.staging, "batch-00000"))
+    stats = staging.read_json(layout.stats("batch-00000"))
     assert stats["docs"] == 1 and stats["quarantined"] == 1
     assert set(stats["stage_seconds"]) == {"read", "clean", "entities"}
-    [q] = staging.read_jsonl(runs.quarantine_location(ctx.staging, "batch-00000", "process"))
+    [q] = staging.read_jsonl(layout.quarantine("batch-00000", "process"))
     assert q["path"] == "empty.txt" and q["reason"] and "kind" not in q
 
     result = pipeline.load_batch(None, ctx, staged, settings)
-    assert result["would_load"] == 1 and result["staged"] == staged
-    assert json.loads(json.dumps(result)) == result  # XCom-safe
+    assert result.would_load == 1 and result.staged == staged
+    # What the DAG passes through XCom: plain JSON, back to the same counts.
+    assert LoadCounts.from_json(json.loads(json.dumps(result.to_json()))) == result
     record = pipeline.finalize(None, ctx, [result], settings)
     assert record["counts"]["quarantined"] == 1 and record["quarantine"] == [q]
 
