@@ -107,6 +107,7 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
             staging=staging_root(run_id),
             settings=settings,
             run_id=_safe(run_id),
+            restrict_to_allowed_roots=True,  # whoever triggers the DAG chooses input_path
         )
     except pipeline.UsageError as e:
         # Retrying cannot fix the request (a missing folder, full with since): fail at once.

@@ -26,10 +26,10 @@ from etl.batch import load_batch, process_batch
 from etl.changes import unchanged_paths
 from etl.context import RunContext, new_run_id
 from etl.errors import PipelineError, UsageError
-from etl.readers import FileRef
+from etl.readers import FileRef, check_root
 from etl.readers import discover as discover_files
 from etl.runs import finalize, record_failure
-from etl.settings import Settings
+from etl.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -58,15 +58,28 @@ Progress = Callable[[int, int], None]
 
 
 def check_request(
-    input_root: str | Path, alias: str, mode: str, since: datetime | str | None
+    input_root: str | Path,
+    alias: str,
+    mode: str,
+    since: datetime | str | None,
+    *,
+    settings: Settings | None = None,
+    restrict_to_allowed_roots: bool = False,
 ) -> datetime | None:
-    """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime."""
+    """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime.
+
+    ``restrict_to_allowed_roots``: the input must resolve inside ``input.allowed_roots``. The
+    DAG sets it, since anyone who may trigger it chooses ``input_path``; the CLI's ``--input``
+    is the operator's own choice on their own machine.
+    """
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if not _ALIAS.match(alias) or alias.endswith("-runs"):
         raise UsageError(f"{alias!r} is not a usable alias: lower case letters, digits, - _ .")
     if not Path(input_root).is_dir():
         raise UsageError(f"input folder not found: {input_root}")
+    if restrict_to_allowed_roots:
+        check_root(input_root, settings or get_settings())
     if since is not None and mode == "full":
         # A full rebuild of only recent files would swap an index missing all older ones.
         raise UsageError("--since applies to incremental runs; a full rebuild reads everything")
@@ -91,6 +104,7 @@ def start_run(
     since: datetime | str | None = None,
     dry_run: bool = False,
     run_id: str | None = None,
+    restrict_to_allowed_roots: bool = False,
 ) -> RunContext:
     """Check the request and prepare the target index; a dry run writes nothing to ES.
 
@@ -101,7 +115,14 @@ def start_run(
         raise UsageError("a staging location is required")
     if es is None and not dry_run:
         raise UsageError("an Elasticsearch client is required unless it is a dry run")
-    when = check_request(input_root, alias, mode, since)
+    when = check_request(
+        input_root,
+        alias,
+        mode,
+        since,
+        settings=settings,
+        restrict_to_allowed_roots=restrict_to_allowed_roots,
+    )
     target: str | None = None
     if es is not None and not dry_run:
         index.apply_templates(es, alias, settings)

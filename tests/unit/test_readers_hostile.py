@@ -431,3 +431,25 @@ def test_wrong_json_types(
     assert [(k, n) for k, n, _ in got] == [(k, n) for k, n, _ in kinds]
     for (_, _, reason), (_, _, want) in zip(got, kinds, strict=True):
         assert want in reason
+
+
+@pytest.mark.parametrize("path", ["/etc", "../../etc", "data"])
+def test_a_run_restricted_to_the_allowed_roots_refuses_others(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl import pipeline
+
+    monkeypatch.chdir(PROJECT_ROOT)
+    settings = get_settings()
+    with pytest.raises(UsageError, match="outside the allowed raw roots"):
+        pipeline.check_request(
+            path, "news", "incremental", None, settings=settings, restrict_to_allowed_roots=True
+        )
+    # The CLI's --input is its operator's own choice: not restricted.
+    assert pipeline.check_request(path, "news", "incremental", None) is None
+    assert (
+        pipeline.check_request(
+            "data/sample", "news", "full", None, settings=settings, restrict_to_allowed_roots=True
+        )
+        is None
+    )
