@@ -3,7 +3,10 @@
 Streaming: the raw root is walked lazily, one file is read at a time, and a JSON-lines file is
 read line by line. Sidecars (``NAME.meta.json``) and manifests (``manifest.jsonl`` /
 ``manifest.csv``) are how scrapers hand over what they know; their fields override inferred
-ones. Raw files are only ever opened for reading.
+ones. Raw files are only ever opened for reading, and only regular files inside the allowed
+raw roots are opened at all; every read is bounded. Whatever one file holds, it gives documents
+or quarantine records, never an exception. A large .jsonl can be cut into byte spans
+(:func:`plan_spans`) that are read independently with the same record numbers.
 """
 
 from __future__ import annotations
@@ -287,7 +290,7 @@ def _read(
             else:
                 records = _read_json(data, source, hints)
             empty = True
-            with contextlib.closing(records):  # closing this generator closes the file at once
+            with contextlib.closing(records):  # a read closed early stops reading at once
                 for item in records:
                     empty = False
                     yield item
