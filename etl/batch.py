@@ -22,7 +22,7 @@ from etl.documents import doc_id, to_document
 from etl.entities import add_entities
 from etl.load import Item, load, remove_stale
 from etl.prepare import prepare_all
-from etl.readers import read
+from etl.readers import FileRef, Span, read
 from etl.records import Article, Quarantine, RawDoc
 from etl.settings import Settings
 from etl.staging import StagingLayout
@@ -58,8 +58,15 @@ def read_items(root: Path, items: Iterable[WorkItem], settings: Settings) -> Ite
     that file's quarantine record.
     """
     for item in items:
+        ref: FileRef | str = item.path
+        if item.size is not None and item.modified_at is not None:
+            when = datetime.fromisoformat(item.modified_at)
+            ref = FileRef(rel_path=item.path, size=item.size, modified_at=when)
+        span = None
+        if item.start is not None and item.end is not None:
+            span = Span(item.start, item.end, item.first_record or 1)
         try:
-            yield from read(root, item.path, settings)
+            yield from read(root, ref, settings, span=span, sha256=item.sha256)
         except Exception as e:
             yield Quarantine(item.path, item.sha256, "read", f"{type(e).__name__}: {e}")
 
@@ -209,6 +216,8 @@ def _load(
     es: Elasticsearch, ctx: RunContext, target: str, staged_uri: str, settings: Settings
 ) -> LoadCounts:
     layout = StagingLayout(ctx.staging)
+    name = layout.batch_name(staged_uri)
+    split = {i.path for i in _manifest(layout, name) if i.is_span}
     produced: dict[str, set[str]] = {}  # path -> ids, to find documents a file no longer makes
     refused: set[str] = set()
 
@@ -217,7 +226,7 @@ def _load(
             produced.setdefault(it.doc["source"]["path"], set()).add(it.id)
             yield it
 
-    with stg.open_text(layout.quarantine(layout.batch_name(staged_uri), "load"), "w") as qf:
+    with stg.open_text(layout.quarantine(name, "load"), "w") as qf:
 
         def quarantined(q: Quarantine) -> None:
             refused.add(q.path)
@@ -233,6 +242,44 @@ def _load(
         )
     counts.staged = staged_uri
     if ctx.incremental:  # a full run fills a new generation: nothing stale can be in it
-        keep = {p: ids for p, ids in produced.items() if p not in refused}
-        counts.removed = remove_stale(es, target, keep)
+        whole = {p: ids for p, ids in produced.items() if p not in refused and p not in split}
+        counts.removed = remove_stale(es, target, whole)
+        # A file split over batches is swept once all of them are in (remove_stale_spans).
+        with stg.open_text(layout.produced(name), "w") as f:
+            for path in split:
+                rows = ({"path": path, "id": i} for i in sorted(produced.get(path, ())))
+                for row in rows:
+                    stg.write_line(f, row)
+                if path in refused:
+                    stg.write_line(f, {"path": path, "refused": True})
     return counts
+
+
+def _manifest(layout: StagingLayout, name: str) -> list[WorkItem]:
+    loc = layout.manifest_of(name)
+    return [WorkItem.from_json(i) for i in stg.read_json(loc)] if stg.exists(loc) else []
+
+
+def remove_stale_spans(es: Elasticsearch, ctx: RunContext, results: Iterable[LoadCounts]) -> int:
+    """After all batches: documents of re-read, split JSON-lines files that they no longer
+    produce (a record left the export) are removed; a file with a refused record keeps its.
+
+    Holds the ids of one run's split files (about 40 bytes a record), not their documents.
+    """
+    layout = StagingLayout(ctx.staging)
+    produced: dict[str, set[str]] = {}
+    refused: set[str] = set()
+    for r in results:
+        loc = layout.produced(layout.batch_name(r.staged))
+        if not stg.exists(loc):
+            continue
+        for row in stg.read_jsonl(loc):
+            if row.get("refused"):
+                refused.add(row["path"])
+            else:
+                produced.setdefault(row["path"], set()).add(row["id"])
+    keep = {p: ids for p, ids in produced.items() if p not in refused}
+    if not keep or ctx.target_index is None:
+        return 0
+    es.indices.refresh(index=ctx.target_index)
+    return remove_stale(es, ctx.target_index, keep)

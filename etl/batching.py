@@ -27,8 +27,10 @@ class WorkItem:
     end: int | None = None
     first_record: int | None = None
     sha256: str | None = None  # the whole file's, when discover hashed it while cutting spans
-    size: int | None = None  # the file's size and mtime when it was cut: a span read checks
-    mtime_ns: int | None = None  # them, since offsets are only right for those very bytes
+    # The file's size and mtime (ISO 8601) when it was planned: a read checks them, since the
+    # offsets and the hash are only right for those very bytes.
+    size: int | None = None
+    modified_at: str | None = None
 
     @property
     def is_span(self) -> bool:

@@ -82,6 +82,7 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
             staging=staging_root(run_id),
             settings=settings,
             run_id=safe_run_id(run_id),
+            restrict_to_allowed_roots=True,  # whoever triggers the DAG chooses input_path
             **request,
         )
     except pipeline.UsageError as e:

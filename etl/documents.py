@@ -17,6 +17,9 @@ from etl import __version__
 from etl.records import Article, Entities
 
 PIPELINE_VERSION = __version__
+# What a document says of its whole file rather than of itself: outside the content hash, and
+# refreshed in place by the loader when only they change.
+FILE_FIELDS = ("modified_at", "size", "sha256")
 
 _FIELDS = (
     ("person", "persons"),
@@ -90,9 +93,12 @@ def _fields(article: Article) -> dict[str, Any]:
 def content_hash(article: Article) -> str:
     """Hash of what the pipeline derived (not of when or by which run it was loaded).
 
-    The file's mtime is left out: touching a file without changing it is no change.
+    The file's mtime, size and hash are left out: touching a file, or appending records to an
+    export, is no change to the documents already in it (the loader refreshes those fields).
     """
-    blob = json.dumps(_fields(article), sort_keys=True, ensure_ascii=False, default=str)
+    fields = _fields(article)
+    fields["source"] = {k: v for k, v in fields["source"].items() if k not in FILE_FIELDS}
+    blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(f"{PIPELINE_VERSION}\n{blob}".encode()).hexdigest()
 
 

@@ -24,14 +24,32 @@ class DecodeError(ValueError):
 
 
 def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters in the first 8 KB (UTF-16 with a BOM is text)."""
+    """NUL bytes or many control characters in the first 8 KB (UTF-16 is text, BOM or not)."""
     head = data[:8192]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_order(head):
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return _too_many_controls(head)
+
+
+def _too_many_controls(head: bytes | str) -> bool:
+    codes = head if isinstance(head, bytes) else map(ord, head)
+    controls = sum(1 for b in codes if b < 32 and b not in (9, 10, 12, 13))
     return bool(head) and controls / len(head) > 0.05
+
+
+def _utf16_order(head: bytes) -> str | None:
+    """UTF-16 without a BOM, told by where its NULs fall: Latin-script text has a NUL as the
+    high byte of nearly every unit, and almost none in the other byte (binary has them both)."""
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for order, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) >= 0.5 * len(high) and low.count(0) <= 0.02 * len(low):
+            return order
+    return None
 
 
 def _declared(data: bytes) -> str | None:
@@ -61,6 +79,18 @@ def decode(data: bytes, *, is_html: bool = False) -> str:
             except UnicodeDecodeError as e:
                 raise DecodeError(f"undecodable bytes after a {enc} BOM at byte {e.start}") from e
             break
+    if text is None and (order := _utf16_order(data[:8192])):
+        try:
+            text = data.decode(order)
+        except UnicodeDecodeError:
+            # The NUL pattern was a coincidence: these bytes are not UTF-16 at all.
+            raise DecodeError("binary file (not text)") from None
+        if _too_many_controls(text[:4096]):
+            raise DecodeError("binary file (not text)")
+    elif text is None and b"\x00" in data:
+        # The head check looks at 8 KB only; a NUL further in is binary all the same, so that
+        # the whole file is judged by one rule and no NUL ever reaches the index.
+        raise DecodeError(f"binary file (NUL byte at byte {data.index(0)})")
     if text is None:
         declared = _declared(data) if is_html else None
         # Valid UTF-8 first: pages often declare a legacy charset they no longer use, while
@@ -74,12 +104,15 @@ def decode(data: bytes, *, is_html: bool = False) -> str:
                 continue
     if text is None:
         text = _guess(data)
+    if "\x00" in text:  # a NUL decoded from UTF-16 (or after a BOM) is as binary as a raw one
+        raise DecodeError(f"binary file (NUL character at {text.index(chr(0))})")
     return normalize_text(text)
 
 
 def normalize_text(text: str) -> str:
     """Repair mojibake, fold newlines to \\n and compose to NFC (for already-decoded strings)."""
-    text = _repair(_LONE_SURROGATE.sub("\ufffd", text))
+    # A JSON "\\u0000" escape gives a NUL no byte check saw; it carries no text, so it goes.
+    text = _repair(_LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "")))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

@@ -15,6 +15,7 @@ from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import ConnectionTimeout, helpers
 
 from etl.batching import cut
+from etl.documents import FILE_FIELDS
 from etl.errors import PipelineError
 from etl.es import RETRY_STATUS
 from etl.records import Quarantine
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 _CLUSTER_ERRORS = frozenset(
     {"cluster_block_exception", "index_closed_exception", "index_not_found_exception"}
 )
-_LOOKUP_FIELDS = ["content_sha256", "run_id", "source.path", "source.modified_at"]
+_LOOKUP_FIELDS = ["content_sha256", "run_id", "source.path", *(f"source.{f}" for f in FILE_FIELDS)]
 
 
 class Item(NamedTuple):
@@ -155,16 +156,12 @@ def classify(it: Item, old: dict[str, Any] | None, index: str, *, incremental: b
         return Decision(quarantine=_duplicate(it, str(old.get("source", {}).get("path"))))
     if not same:
         return Decision(action={"_op_type": "index", "_index": index, "_id": it.id, "_source": doc})
-    mtime = doc.get("source", {}).get("modified_at")
-    if mtime and old.get("source", {}).get("modified_at") != mtime:
-        # A touched file: same content, new mtime. Record the mtime (so discover can skip the
-        # file next time) without re-writing the document or its run id.
-        update = {
-            "_op_type": "update",
-            "_index": index,
-            "_id": it.id,
-            "doc": {"source": {"modified_at": mtime}},
-        }
+    src, was = doc.get("source", {}), old.get("source", {})
+    moved = {k: src[k] for k in FILE_FIELDS if src.get(k) is not None and was.get(k) != src[k]}
+    if moved:
+        # A touched file, or an export that grew: same content, new mtime or size. Record them
+        # (so discover can skip the file next time) without re-writing the document.
+        update = {"_op_type": "update", "_index": index, "_id": it.id, "doc": {"source": moved}}
         return Decision(action=update, counted="unchanged")
     return Decision(counted="unchanged")
 

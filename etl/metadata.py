@@ -220,8 +220,8 @@ def _jsonld_date(tree: Any) -> str | None:
     for tag in tree.xpath(".//script[contains(@type, 'ld+json')]"):
         try:
             data = json.loads(tag.text or "")
-        except (ValueError, TypeError):
-            continue
+        except (ValueError, TypeError, RecursionError):
+            continue  # a broken (or hostile, deeply nested) block costs the date, not the page
         stack = [data]
         while stack:
             item = stack.pop()

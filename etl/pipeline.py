@@ -11,24 +11,25 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from etl import index, runs
 from etl import staging as stg
-from etl.batch import batch_documents, load_batch, process_batch
+from etl.batch import batch_documents, load_batch, process_batch, remove_stale_spans
 from etl.batching import WorkItem, cut, cut_work
 from etl.changes import unchanged_paths
 from etl.context import RunContext, new_run_id
 from etl.errors import PipelineError, UsageError
 from etl.naming import check_alias
-from etl.readers import FileRef
+from etl.readers import FileRef, check_root, plan_spans
 from etl.readers import discover as discover_files
-from etl.runs import close_unfinished, finalize, note_failure, record_failure
-from etl.settings import Settings
+from etl.runs import close_unfinished, note_failure, record_failure
+from etl.settings import Settings, get_settings
 from etl.staging import StagingLayout
-from etl.stats import DiscoverSummary
+from etl.stats import DiscoverSummary, LoadCounts
 from etl.workers import check_workers, process_all
 
 if TYPE_CHECKING:
@@ -65,14 +66,27 @@ class Progress(Protocol):
 
 
 def check_request(
-    input_root: str | Path, alias: str, mode: str, since: datetime | str | None
+    input_root: str | Path,
+    alias: str,
+    mode: str,
+    since: datetime | str | None,
+    *,
+    settings: Settings | None = None,
+    restrict_to_allowed_roots: bool = False,
 ) -> datetime | None:
-    """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime."""
+    """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime.
+
+    ``restrict_to_allowed_roots``: the input must resolve inside ``input.allowed_roots``. The
+    DAG sets it, since anyone who may trigger it chooses ``input_path``; the CLI's ``--input``
+    is the operator's own choice on their own machine.
+    """
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     check_alias(alias)
     if not Path(input_root).is_dir():
         raise UsageError(f"input folder not found: {input_root}")
+    if restrict_to_allowed_roots:
+        check_root(input_root, settings or get_settings())
     if since is not None and mode == "full":
         # A full rebuild of only recent files would swap an index missing all older ones.
         raise UsageError("--since applies to incremental runs; a full rebuild reads everything")
@@ -98,6 +112,7 @@ def start_run(
     dry_run: bool = False,
     run_id: str | None = None,
     workers: int = 1,
+    restrict_to_allowed_roots: bool = False,
 ) -> RunContext:
     """Check the request and prepare the target index; a dry run writes nothing to ES.
 
@@ -109,7 +124,14 @@ def start_run(
         raise UsageError("a staging location is required")
     if es is None and not dry_run:
         raise UsageError("an Elasticsearch client is required unless it is a dry run")
-    when = check_request(input_root, alias, mode, since)
+    when = check_request(
+        input_root,
+        alias,
+        mode,
+        since,
+        settings=settings,
+        restrict_to_allowed_roots=restrict_to_allowed_roots,
+    )
     target: str | None = None
     if es is not None and not dry_run:
         if mode == "full":
@@ -149,7 +171,7 @@ def discover(
     layout = StagingLayout(ctx.staging)
     found = DiscoverSummary()
     batches: list[str] = []
-    items = _work_items(ctx, settings, found, es)
+    items = _work_items(ctx, settings, found, es, max_docs)
     for batch in cut_work(items, max_docs=max_docs, max_chars=settings.batches.max_chars):
         loc = layout.manifest(len(batches))
         stg.write_json(loc, [i.to_json() for i in batch])
@@ -161,11 +183,16 @@ def discover(
 
 
 def _work_items(
-    ctx: RunContext, settings: Settings, found: DiscoverSummary, es: Elasticsearch | None
+    ctx: RunContext,
+    settings: Settings,
+    found: DiscoverSummary,
+    es: Elasticsearch | None,
+    max_docs: int,
 ) -> Iterator[WorkItem]:
     """The files to read, as work items; counts what it saw and skipped into ``found``."""
+    root = Path(ctx.input_root)
     since = datetime.fromisoformat(ctx.since) if ctx.since else None
-    refs = discover_files(Path(ctx.input_root), settings, since=since)
+    refs = discover_files(root, settings, since=since)
     check = ctx.incremental and es is not None and ctx.target_index is not None
     for chunk in cut(refs, max_docs=LOOKUP_PATHS):
         found.files_seen += len(chunk)
@@ -175,11 +202,53 @@ def _work_items(
         found.skipped_unchanged += len(same)
         for ref in chunk:
             if ref.rel_path not in same:
-                yield _work_item(ref)
+                yield from work_items(root, ref, settings, max_docs=max_docs)
 
 
-def _work_item(ref: FileRef) -> WorkItem:
-    return WorkItem(path=ref.rel_path, docs=1, chars=ref.size)
+def work_items(
+    root: Path, ref: FileRef, settings: Settings, *, max_docs: int
+) -> Iterator[WorkItem]:
+    """One file's work: the file, or the spans of a JSON-lines file larger than one batch.
+
+    A JSON-lines file is scanned once (and hashed on the way) to cut it at record boundaries,
+    so a large export is shared by several batches, tasks and worker processes.
+    """
+    base = WorkItem(
+        path=ref.rel_path,
+        chars=ref.size,
+        size=ref.size,
+        modified_at=ref.modified_at.isoformat(),
+    )
+    if not ref.rel_path.lower().endswith(".jsonl"):
+        yield base
+        return
+    max_chars = settings.batches.max_chars
+    plan = plan_spans(root, ref, settings, max_docs=max_docs, max_chars=max_chars)
+    spans = list(plan)  # one small tuple per batch's worth of records
+    if len(spans) == 1:
+        [(_, records)] = spans
+        yield replace(base, docs=records, sha256=plan.sha256)
+        return
+    for span, records in spans:
+        yield replace(
+            base,
+            docs=records,
+            chars=span.end - span.start,
+            start=span.start,
+            end=span.end,
+            first_record=span.first_record,
+            sha256=plan.sha256,
+        )
+
+
+def finalize(
+    es: Elasticsearch | None, ctx: RunContext, results: list[LoadCounts], settings: Settings
+) -> dict[str, Any]:
+    """Remove what re-read JSON-lines files no longer produce, publish, write the run record."""
+    removed = 0
+    if es is not None and ctx.incremental and not ctx.dry_run and ctx.target_index:
+        removed = remove_stale_spans(es, ctx, results)
+    return runs.finalize(es, ctx, results, settings, removed=removed)
 
 
 @contextlib.contextmanager

@@ -161,14 +161,19 @@ def finalize(
     ctx: RunContext,
     load_results: Iterable[LoadCounts],
     settings: Settings,
+    *,
+    removed: int = 0,
 ) -> dict[str, Any]:
     """Make the run visible and write its run record to ``ALIAS-runs``; return the record.
+
+    ``removed``: stale documents deleted after the batches (spans of re-read files).
 
     Full: the new generation is published (:func:`etl.index.publish_generation`). Incremental:
     refresh. A dry run writes nothing.
     """
     layout = StagingLayout(ctx.staging)
     totals = gather(layout, load_results)
+    totals.counts.removed += removed
     writes = es is not None and not ctx.dry_run and ctx.target_index is not None
     es_version = None
     if writes and es is not None and ctx.target_index:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yml"
@@ -20,8 +20,17 @@ class _Section(BaseModel):
 
 class InputSettings(_Section):
     root: Path = Path("data/sample")
+    # Folders a DAG run may read, and symlinks inside a raw root may point into (default: root).
+    allowed_roots: tuple[Path, ...] = ()
     max_file_bytes: int = 20_000_000
     extensions: tuple[str, ...] = (".txt", ".html", ".htm", ".json", ".jsonl")
+
+    @model_validator(mode="after")
+    def _default_allowed_roots(self) -> InputSettings:
+        # An empty list would refuse every DAG run: without one, the raw root is the boundary.
+        if not self.allowed_roots:
+            object.__setattr__(self, "allowed_roots", (self.root,))
+        return self
 
 
 class CleanSettings(_Section):

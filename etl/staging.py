@@ -11,6 +11,7 @@ one place that knows where each staged file of a run lives:
     STAGING/staged/batch-00000.stats.json   counts, entity models, seconds per stage
     STAGING/quarantine/batch-00000.{process,load}.jsonl
     STAGING/warnings/batch-00000.jsonl      documents that loaded without some metadata
+    STAGING/produced/batch-00000.jsonl      ids loaded from files split over several batches
     STAGING/failure.json                    the first failed task and its error (DAG runs)
 """
 
@@ -117,7 +118,15 @@ class StagingLayout:
 
     def manifest(self, n: int) -> str:
         """The manifest of batch ``n`` (0-based)."""
-        return join(self.root, "batches", f"batch-{n:05d}.json")
+        return self.manifest_of(f"batch-{n:05d}")
+
+    def manifest_of(self, name: str) -> str:
+        """The manifest of the batch called ``name`` (``batch-00003``)."""
+        return join(self.root, "batches", f"{name}.json")
+
+    def produced(self, name: str) -> str:
+        """Ids a batch loaded for files split over several batches (their stale sweep)."""
+        return join(self.root, "produced", f"{name}.jsonl")
 
     def staged(self, name: str) -> str:
         return join(self.root, "staged", f"{name}.jsonl")

@@ -50,6 +50,11 @@ CASES = [
         '<meta charset="iso-8859-1"><p>“Hi” € café',
     ),
     (b'<meta charset="ascii"><p>\x93Hi\x94', True, '<meta charset="ascii"><p>“Hi”'),
+    # UTF-16 without a BOM, told by where its NULs fall (issue 15: it was "binary")
+    ("Zürich, “quoted” news".encode("utf-16-le"), False, "Zürich, “quoted” news"),
+    ("Zürich, “quoted” news".encode("utf-16-be"), False, "Zürich, “quoted” news"),
+    ("a\r\nb".encode("utf-16-le"), False, "a\nb"),
+    ("<p>Café</p>".encode("utf-16-le"), True, "<p>Café</p>"),
     # a real legacy charset is honoured
     (
         '<meta charset="iso-8859-2"><p>Kraków, Łódź'.encode("iso-8859-2"),
@@ -70,6 +75,10 @@ def test_decode(data: bytes, is_html: bool, expected: str) -> None:
         (b"\x00\x01\x02PNG", True),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", True),
         (codecs.BOM_UTF16_LE + "text".encode("utf-16-le"), False),
+        ("text without a BOM".encode("utf-16-le"), False),
+        ("text without a BOM".encode("utf-16-be"), False),
+        # UTF-32 has NULs in both bytes of every pair: binary to this check
+        ("text".encode("utf-32-le"), True),
         (b"plain text\twith tabs\n", False),
         (b"", False),
     ],
@@ -85,6 +94,17 @@ def test_looks_binary(data: bytes, binary: bool) -> None:
         (b"\x01\x02\x03\x04\x05\x06 ab", "binary"),
         (codecs.BOM_UTF8 + b"ok \xff\xfe bad", "undecodable bytes after a utf-8-sig BOM"),
         (codecs.BOM_UTF16_LE + b"a\x00b", "undecodable bytes after a utf-16 BOM"),
+        # one rule over the whole text: a NUL past the first 8 KB is binary too (issue 15)
+        (b"a" * 9000 + b"\x00tail", "NUL byte at byte 9000"),
+        (b"a" * 8192 + b"\x00", "NUL byte at byte 8192"),
+        (codecs.BOM_UTF8 + b"a" * 9000 + b"\x00", "NUL character at 9000"),
+        (codecs.BOM_UTF16_LE + "ab\x00c".encode("utf-16-le"), "NUL character at 2"),
+        (("x" * 5000 + "\x00").encode("utf-16-le"), "NUL character at 5000"),
+        # NULs in the UTF-16 pattern, but not UTF-16: an odd length, a lone surrogate
+        (b"a\x00b\x00c\x00d", "binary"),
+        (b"a\x00b\x00\x00\xd8c\x00", "binary"),
+        # UTF-16 that decodes to control characters is binary still
+        ("\x01\x02\x03\x04\x05\x06abc".encode("utf-16-le"), "binary"),
     ],
 )
 def test_bad_bytes_raise_a_reason(data: bytes, reason: str) -> None:
@@ -102,6 +122,7 @@ def test_bad_bytes_raise_a_reason(data: bytes, reason: str) -> None:
         ("lone \ud800 high", "lone \ufffd high"),  # from a JSON escape; no encoder takes it
         ("lone \udc00 low", "lone \ufffd low"),
         ("pair \U0001f600", "pair \U0001f600"),
+        ("nul \x00 from a JSON escape", "nul  from a JSON escape"),  # never indexed
     ],
 )
 def test_normalize_text(text: str, expected: str) -> None:

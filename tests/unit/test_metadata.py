@@ -174,6 +174,15 @@ def test_html_meta_reads_a_tree_without_consuming_it() -> None:
             "jsonld",
         ),
         (_page('<script type="application/ld+json">{broken</script>'), None, "none"),
+        # deeply nested JSON-LD (a RecursionError) costs the date, not the page (issue 15)
+        (
+            _page(
+                '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+                '<script type="application/ld+json">{"datePublished": "2023-09-14"}</script>'
+            ),
+            "2023-09-14",
+            "jsonld",
+        ),
         (_page(""), None, "none"),
     ],
 )
