@@ -20,7 +20,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install lock es-up es-down es-status airflow-init demo dag-test summary test test-unit lint browser-deps
+.PHONY: install lock es-up es-down es-status airflow-init demo dag-test summary test test-unit lint browser-deps bench
 
 install: $(VENV)/.installed ## .venv with the pinned dependencies
 
@@ -66,6 +66,9 @@ dag-test: airflow-init es-up ## run the news_etl DAG once: make dag-test CONF='{
 demo: airflow-init es-up ## set everything up, run the DAG on data/sample, print the facet summary
 	$(BIN)/python scripts/dag_test.py '$(DEMO_CONF)'
 	$(BIN)/python -m etl summary --index news
+
+bench: install es-up ## throughput with workers and memory at 1,000 and 10,000 articles -> docs/benchmarks.md
+	$(BIN)/python scripts/bench_scale.py $(BENCH_ARGS)
 
 summary: ## facet summary of an index: make summary INDEX=news
 	$(BIN)/python -m etl summary --index $(or $(INDEX),news)

@@ -45,7 +45,7 @@ def add_parser(sub: Any) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="documents per batch (default: batches.max_docs in config/settings.yml)",
+        help="documents per batch (default: batches.local_max_docs in config/settings.yml)",
     )
     p.add_argument(
         "--workers",

@@ -278,7 +278,9 @@ def run(
     """The whole pipeline in this process, through exactly the stages the DAG runs.
 
     ``workers`` processes read, clean and annotate; this one loads, batch by batch in order.
-    Without ``staging`` the batches go through a temporary folder removed afterwards.
+    Batches default to ``batches.local_max_docs`` documents whatever ``workers`` is, so the
+    output is the same for any number of workers. Without ``staging`` the batches go through
+    a temporary folder removed afterwards.
     """
     check_workers(workers)
     with staging_area(staging) as area:
@@ -294,7 +296,7 @@ def run(
             workers=workers,
         )
         try:
-            max_docs = batch_size or settings.batches.max_docs
+            max_docs = batch_size or settings.batches.local_max_docs
             batches = discover(ctx, settings, max_docs=max_docs, es=es)
             if progress:
                 found = stg.read_json(StagingLayout(area).discover_summary())

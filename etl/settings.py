@@ -75,6 +75,7 @@ class ElasticsearchSettings(_Section):
 class BatchSettings(_Section):
     max_docs: int = 200
     max_chars: int = 4_000_000
+    local_max_docs: int = 25
 
 
 class AirflowSettings(_Section):

@@ -50,12 +50,6 @@ def need(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-# --- Elasticsearch ---------------------------------------------------------------------------
-
-
-# --- Airflow ---------------------------------------------------------------------------------
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -87,10 +81,18 @@ class Airflow:
                 self._token = json.load(r)["access_token"]
         return self._token
 
-    def api(self, path: str, *, auth: bool = True) -> tuple[int, Any]:
-        """GET ``path`` on the API server: (status, parsed JSON or text)."""
+    def api(
+        self, path: str, *, auth: bool = True, method: str = "GET", body: Any = None
+    ) -> tuple[int, Any]:
+        """``method`` ``path`` on the API server: (status, parsed JSON or text)."""
         headers = {"Authorization": f"Bearer {self.token()}"} if auth else {}
-        req = urllib.request.Request(f"{self.base_url}{path}", headers=headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(
+            f"{self.base_url}{path}", headers=headers, data=data, method=method
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 status, raw = r.status, r.read()
@@ -110,6 +112,19 @@ class Airflow:
         return "\n".join(out)
 
 
+def settings_with_raw_root(home: Path) -> Path:
+    """The project's settings, with ``HOME/raw`` also an allowed raw root for DAG runs."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "config" / "settings.yml").read_text(encoding="utf-8"))
+    roots = list(data["input"].get("allowed_roots") or [data["input"]["root"]])
+    data["input"]["allowed_roots"] = [*roots, str(home / "raw")]
+    path = home / "settings.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    (home / "raw").mkdir(exist_ok=True)
+    return path
+
+
 def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
     from etl.settings import get_settings
 
@@ -126,6 +141,9 @@ def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            # Two task processes at once, as on this 2-core machine: mapped batches overlap.
+            "AIRFLOW__CORE__PARALLELISM": "2",
+            "NEWS_ETL_SETTINGS": str(settings_with_raw_root(home)),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
