@@ -8,10 +8,12 @@ becomes its quarantine record; one bad input never fails a batch.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -239,6 +241,7 @@ def _load(
             settings,
             incremental=ctx.incremental,
             on_quarantine=quarantined,
+            owner_alive=partial(_alive, Path(ctx.input_root)),
         )
     counts.staged = staged_uri
     if ctx.incremental:  # a full run fills a new generation: nothing stale can be in it
@@ -253,6 +256,14 @@ def _load(
                 if path in refused:
                     stg.write_line(f, {"path": path, "refused": True})
     return counts
+
+
+def _alive(root: Path, rel: str) -> bool:
+    """Whether ``rel`` (a path from the index) still names a file under the raw root."""
+    parts = Path(rel).parts
+    if not rel or Path(rel).is_absolute() or ".." in parts:
+        return False  # not a path this pipeline wrote: nothing outside the root is looked at
+    return os.path.lexists(root / rel)
 
 
 def _manifest(layout: StagingLayout, name: str) -> list[WorkItem]:

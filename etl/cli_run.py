@@ -63,6 +63,7 @@ def main(args: argparse.Namespace) -> int:
     from etl import es as es_mod
     from etl import pipeline
     from etl.progress import for_stream
+    from etl.runs import RecordNotWritten
     from etl.workers import usable_cores
 
     settings = get_settings()
@@ -104,6 +105,8 @@ def main(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, str(e))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; the alias still shows the last completed run")
+    except RecordNotWritten as e:
+        return _fail(EXIT_FAILED, " ".join(str(e).split()))
     except Exception as e:
         if args.debug:
             raise

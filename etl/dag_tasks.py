@@ -99,6 +99,8 @@ def _task(ctx: dict[str, Any], name: str) -> Iterator[Any]:
 
     run = pipeline.RunContext.from_dict(ctx)
     try:
+        if not run.dry_run:
+            pipeline.renew_lease(es_client(), run, get_settings())
         yield run
     except BaseException as e:
         with suppress(Exception):  # the task's own error is the one to report

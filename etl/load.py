@@ -71,14 +71,17 @@ def load(
     *,
     incremental: bool,
     on_quarantine: Callable[[Quarantine], None],
+    owner_alive: Callable[[str], bool] = lambda _: False,
 ) -> LoadCounts:
     """Index staged documents into ``index``; skip the unchanged ones; account for every one.
 
     Before each chunk is sent, one ``mget`` (``content_sha256`` and a few lineage fields only)
     sorts it into new, changed and unchanged. Full runs write with ``create`` into their fresh
     index, so two documents with the same id can never silently replace each other. Refused
-    documents go to ``on_quarantine``. Memory is bounded by a chunk, plus one id per document
-    of this call (to catch duplicates).
+    documents go to ``on_quarantine``. ``owner_alive(path)`` says whether the file an indexed
+    document came from still exists: then another file with the same identity is a duplicate,
+    not a move. Memory is bounded by a chunk, plus one id per document of this call (to catch
+    duplicates).
     """
     s = settings.elasticsearch
     counts = LoadCounts()
@@ -99,7 +102,13 @@ def load(
                     quarantine(_duplicate(it, seen[it.id]))
                     continue
                 seen[it.id] = path
-                d = classify(it, existing.get(it.id), index, incremental=incremental)
+                d = classify(
+                    it,
+                    existing.get(it.id),
+                    index,
+                    incremental=incremental,
+                    owner_alive=owner_alive,
+                )
                 if d.quarantine is not None:
                     quarantine(d.quarantine)
                 if d.counted is not None:
@@ -142,8 +151,20 @@ def load(
     return counts
 
 
-def classify(it: Item, old: dict[str, Any] | None, index: str, *, incremental: bool) -> Decision:
-    """The bulk action for one document, its count when settled already, or its quarantine."""
+def classify(
+    it: Item,
+    old: dict[str, Any] | None,
+    index: str,
+    *,
+    incremental: bool,
+    owner_alive: Callable[[str], bool] = lambda _: False,
+) -> Decision:
+    """The bulk action for one document, its count when settled already, or its quarantine.
+
+    A URL has one owner file: a document whose id is held by a document of another file that
+    still exists is quarantined on every run (the two used to replace each other nightly),
+    until one of them changes; when the other file is gone, the document moved and is updated.
+    """
     doc = it.doc
     if old is None:
         op = "index" if incremental else "create"
@@ -154,6 +175,10 @@ def classify(it: Item, old: dict[str, Any] | None, index: str, *, incremental: b
             # Written by an earlier attempt of this very batch (a retried task): it is loaded.
             return Decision(counted="new")
         return Decision(quarantine=_duplicate(it, str(old.get("source", {}).get("path"))))
+    owner = str(old.get("source", {}).get("path", ""))
+    path = str(doc.get("source", {}).get("path", ""))
+    if owner and owner != path and owner_alive(owner):
+        return Decision(quarantine=_duplicate(it, owner, indexed=True))
     if not same:
         return Decision(action={"_op_type": "index", "_index": index, "_id": it.id, "_source": doc})
     src, was = doc.get("source", {}), old.get("source", {})
@@ -179,15 +204,15 @@ def not_the_documents_fault(info: dict[str, Any]) -> bool:
     return status == 429 or status >= 500 or kind in _CLUSTER_ERRORS
 
 
-def _duplicate(it: Item, first_path: str) -> Quarantine:
+def _duplicate(it: Item, first_path: str, *, indexed: bool = False) -> Quarantine:
     src = it.doc.get("source", {})
-    return Quarantine(
-        str(src.get("path", it.id)),
-        src.get("sha256"),
-        "load",
-        f"duplicate: same source identity (id {it.id}) as {first_path}, loaded by this run",
-        it.record,
+    why = (
+        f"duplicate: same source identity (id {it.id}) as {first_path}, which is indexed and "
+        "still in the raw root; change one of the two (URL, or remove a copy)"
+        if indexed
+        else f"duplicate: same source identity (id {it.id}) as {first_path}, loaded by this run"
     )
+    return Quarantine(str(src.get("path", it.id)), src.get("sha256"), "load", why, it.record)
 
 
 def _lookup(es: Elasticsearch, index: str, ids: list[str]) -> dict[str, dict[str, Any]]:

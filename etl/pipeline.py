@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from etl import index, runs
+from etl import index, lease, runs
 from etl import staging as stg
 from etl.batch import batch_documents, load_batch, process_batch, remove_stale_spans
 from etl.batching import WorkItem, cut, cut_work
@@ -26,7 +26,13 @@ from etl.errors import PipelineError, UsageError
 from etl.naming import check_alias
 from etl.readers import FileRef, check_root, plan_spans
 from etl.readers import discover as discover_files
-from etl.runs import close_unfinished, note_failure, record_failure
+from etl.runs import (
+    RecordNotWritten,
+    close_unfinished,
+    note_failure,
+    record_failure,
+    renew_lease,
+)
 from etl.settings import Settings, get_settings
 from etl.staging import StagingLayout
 from etl.stats import DiscoverSummary, LoadCounts
@@ -48,6 +54,7 @@ __all__ = [
     "note_failure",
     "process_batch",
     "record_failure",
+    "renew_lease",
     "run",
     "start_run",
 ]
@@ -132,21 +139,27 @@ def start_run(
         settings=settings,
         restrict_to_allowed_roots=restrict_to_allowed_roots,
     )
+    run_id = run_id or new_run_id()
     target: str | None = None
     if es is not None and not dry_run:
-        if mode == "full":
-            index.check_owned(es, alias)
-            runs.ensure_runs_index(es, alias, settings)
-            target = index.new_generation(es, alias, settings)
-        else:
-            target = index.ensure_alias(es, alias, settings)
-            runs.ensure_runs_index(es, alias, settings)
-            index.sync_mapping(es, target, alias, settings)
+        # Refuse a foreign alias before writing anything, then one run per alias at a time:
+        # two first runs at once would otherwise each create an index behind the alias.
+        index.check_owned(es, alias)
+        runs.take_lease(es, alias, run_id, settings)
+        try:
+            if mode == "full":
+                target = index.new_generation(es, alias, settings)
+            else:
+                target = index.ensure_alias(es, alias, settings)
+                index.sync_mapping(es, target, alias, settings)
+        except BaseException:
+            lease.release(es, runs.runs_index(alias), run_id)
+            raise
     elif es is not None:
         target = index.current_index(es, alias)  # read only: to report what would change
     stg.makedirs(staging)
     return RunContext(
-        run_id=run_id or new_run_id(),
+        run_id=run_id,
         alias=alias,
         mode=mode,
         target_index=target,
@@ -303,8 +316,14 @@ def run(
                 progress.expect(DiscoverSummary.from_json(found).documents)
             done = progress.advance if progress else None
             staged = process_all(ctx, batches, settings, workers=workers, done=done)
-            results = [load_batch(es, ctx, s, settings) for s in staged]
+            results = []
+            for s in staged:
+                results.append(load_batch(es, ctx, s, settings))
+                if es is not None:
+                    runs.renew_lease(es, ctx, settings)
             return finalize(es, ctx, results, settings)
+        except RecordNotWritten:
+            raise  # the run completed and is published: recording it as failed would be wrong
         except BaseException as e:
             record_failure(es, ctx, e, settings)
             raise

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import BadRequestError
 
-from etl import __version__, index
+from etl import __version__, index, lease
 from etl import staging as stg
 from etl.context import RunContext
+from etl.errors import PipelineError
 from etl.es import server_version
 from etl.settings import Settings
 from etl.staging import StagingLayout
@@ -35,8 +36,23 @@ MAX_QUARANTINE_IN_RECORD = 1000
 MAX_REASON_CHARS = 2000
 
 
+class RecordNotWritten(PipelineError):
+    """The run completed, but its record could not be stored: say so, not "did not complete"."""
+
+
 def runs_index(alias: str) -> str:
     return f"{alias}-runs"
+
+
+def take_lease(es: Elasticsearch, alias: str, run_id: str, settings: Settings) -> None:
+    """One run per alias: wait for, then hold, the alias's lease (:mod:`etl.lease`)."""
+    lease.acquire(es, ensure_runs_index(es, alias, settings), alias, run_id, settings)
+
+
+def renew_lease(es: Elasticsearch, ctx: RunContext, settings: Settings) -> None:
+    """Keep the run's lease while it works (a run that lost it stops)."""
+    if not ctx.dry_run:
+        lease.renew(es, runs_index(ctx.alias), ctx.alias, ctx.run_id, settings)
 
 
 def quarantine_row(q: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +207,16 @@ def finalize(
     status = "dry_run" if ctx.dry_run else "success"
     record = run_record(ctx, totals, status=status, es_version=es_version)
     if writes and es is not None:
-        write_run_record(es, ctx.alias, record, settings)
+        try:
+            write_run_record(es, ctx.alias, record, settings)
+        except Exception as e:
+            raise RecordNotWritten(
+                f"the run completed ({ctx.target_index} behind {ctx.alias}) but its run record "
+                f"could not be written to {runs_index(ctx.alias)}: {e}"
+            ) from e
+        finally:
+            with contextlib.suppress(Exception):
+                lease.release(es, runs_index(ctx.alias), ctx.run_id)
     if ctx.dry_run:
         record["would_load"] = totals.would_load
     # Staged batches are only a hand-over between stages; a failed run keeps them for a look.
@@ -218,6 +243,8 @@ def record_failure(
     with contextlib.suppress(Exception):
         record = base_record(ctx, status="failed", error=reason)
         write_run_record(once, ctx.alias, record, settings)
+    with contextlib.suppress(Exception):
+        lease.release(once, runs_index(ctx.alias), ctx.run_id)
 
 
 def note_failure(ctx: RunContext, task: str, error: BaseException) -> None:

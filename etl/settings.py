@@ -70,6 +70,8 @@ class ElasticsearchSettings(_Section):
     initial_backoff: float = 1.0
     max_backoff: float = 30.0
     request_timeout: int = 60
+    lease_minutes: int = 30
+    lease_wait_seconds: int = 60
 
 
 class BatchSettings(_Section):

@@ -111,6 +111,10 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "versions.model": "keyword",
         "versions.elasticsearch": "keyword",
         "error": "text",
+        # The one-run-per-alias lease (etl.lease) lives beside the records.
+        "lease.holder": "keyword",
+        "lease.acquired_at": "date",
+        "lease.expires_at": "date",
     }
     assert _fields(m["properties"]) == expected
 
