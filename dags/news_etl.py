@@ -136,8 +136,10 @@ def news_etl() -> None:
         """Swap the alias (full), write the run record, log quarantine and warnings."""
         return glue.finalize(ctx, list(results))
 
+    # No retries: it only records what happened, and a retry would show as up_for_retry.
     @teardown
-    def close_run(ctx: dict) -> None:
+    @task(retries=0)
+    def close_run(ctx: dict | None) -> None:
         """Record a run that did not reach its end as failed; drop its unpublished index."""
         glue.close_run(ctx)
 

@@ -152,11 +152,14 @@ def finalize(ctx: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, An
     return {"run_id": run.run_id, "counts": counts, "index": record.get("index")}
 
 
-def close_run(ctx: dict[str, Any]) -> None:
+def close_run(ctx: dict[str, Any] | None) -> None:
     """Teardown ``close_run``: a run that did not finish is recorded as failed, with the
-    reason its failed task left, and its unpublished generation is dropped."""
+    reason its failed task left, and its unpublished generation is dropped. Without a context
+    ``start`` failed, and recorded that itself."""
     from etl import pipeline
 
+    if not ctx:
+        return
     run = pipeline.RunContext.from_dict(ctx)
     if pipeline.close_unfinished(es_client(), run, get_settings()):
         log.warning("run %s did not finish; recorded as failed", run.run_id)

@@ -147,6 +147,9 @@ def test_params_reject_bad_values(dag, name, bad):
 
 def test_retries_with_exponential_backoff(dag):
     for t in dag.tasks:
+        if t.task_id == "close_run":  # a teardown that only records: retrying hides nothing
+            assert t.retries == 0
+            continue
         assert t.retries >= 1, t.task_id
         assert t.retry_exponential_backoff, t.task_id
 
