@@ -11,6 +11,7 @@ from types import GeneratorType
 from typing import Any
 
 import pytest
+from reader_support import only, spy_reads, write
 
 from etl import readers
 from etl.readers import FileRef, discover, read, read_all
@@ -18,7 +19,6 @@ from etl.records import Quarantine, RawDoc
 from etl.settings import PROJECT_ROOT, Settings, get_settings
 
 SEEDS = PROJECT_ROOT / "data" / "sample"
-Item = RawDoc | Quarantine
 
 
 @pytest.fixture
@@ -26,20 +26,8 @@ def settings() -> Settings:
     return get_settings()
 
 
-def _write(root: Path, rel: str, data: bytes | str) -> Path:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    return p
-
-
-def _only(items: list[Item]) -> Item:
-    assert len(items) == 1, items
-    return items[0]
-
-
 def _doc(root: Path, rel: str, settings: Settings) -> RawDoc:
-    doc = _only(list(read(root, rel, settings)))
+    doc = only(list(read(root, rel, settings)))
     assert isinstance(doc, RawDoc), doc
     return doc
 
@@ -50,42 +38,6 @@ def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not p.is_symlink()
     }
-
-
-def _spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Bytes returned by every read of a raw file the readers open."""
-    reads: list[int] = []
-    real = readers._open_regular
-
-    class Spy:
-        def __init__(self, f: Any) -> None:
-            self._f = f
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._f, name)
-
-        def __enter__(self) -> Spy:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self._f.close()
-
-        def read(self, n: int = -1) -> bytes:
-            data = self._f.read(n)
-            reads.append(len(data))
-            return data
-
-        def readline(self, n: int = -1) -> bytes:
-            data = self._f.readline(n)
-            reads.append(len(data))
-            return data
-
-    def spy(*args: Any) -> Any:
-        f, st = real(*args)
-        return Spy(f), st
-
-    monkeypatch.setattr(readers, "_open_regular", spy)
-    return reads
 
 
 def test_seeds_read_as_five_text_documents(settings: Settings) -> None:
@@ -130,7 +82,7 @@ def test_one_document_per_file(
     fmt: str,
     expected: str,
 ) -> None:
-    _write(tmp_path, rel, data)
+    write(tmp_path, rel, data)
     before = _snapshot(tmp_path)
     doc = _doc(tmp_path, rel, settings)
     assert expected in getattr(doc, field)
@@ -144,7 +96,7 @@ def test_sha256_is_of_the_raw_bytes(tmp_path: Path, settings: Settings) -> None:
     import hashlib
 
     data = codecs.BOM_UTF8 + b"x\r\n"
-    _write(tmp_path, "a.txt", data)
+    write(tmp_path, "a.txt", data)
     assert _doc(tmp_path, "a.txt", settings).source.sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -192,7 +144,7 @@ def test_sha256_is_of_the_raw_bytes(tmp_path: Path, settings: Settings) -> None:
 def test_record_fields_become_normalised_hints(
     tmp_path: Path, settings: Settings, record: dict[str, Any], hints: dict[str, Any]
 ) -> None:
-    _write(tmp_path, "r.json", json.dumps({**record, "text": "Body"}))
+    write(tmp_path, "r.json", json.dumps({**record, "text": "Body"}))
     doc = _doc(tmp_path, "r.json", settings)
     assert doc.hints == hints
     assert doc.source.name == hints.get("source", "unknown")
@@ -203,14 +155,14 @@ def test_lone_surrogate_escape_in_record_text_becomes_replacement_char(
     tmp_path: Path, settings: Settings
 ) -> None:
     # spaCy and the Elasticsearch client both refuse to encode a lone surrogate.
-    _write(tmp_path, "s.jsonl", '{"text": "before \\ud800 after"}\n')
+    write(tmp_path, "s.jsonl", '{"text": "before \\ud800 after"}\n')
     doc = _doc(tmp_path, "s.jsonl", settings)
     assert doc.text == "before \ufffd after"
     assert doc.text.encode("utf-8")
 
 
 def test_json_list_gives_one_document_per_record(tmp_path: Path, settings: Settings) -> None:
-    _write(tmp_path, "l.json", json.dumps([{"text": "a"}, {"title": "none"}, {"html": "<p>c"}]))
+    write(tmp_path, "l.json", json.dumps([{"text": "a"}, {"title": "none"}, {"html": "<p>c"}]))
     items = list(read(tmp_path, "l.json", settings))
     assert [(type(i).__name__, i.record) for i in items] == [
         ("RawDoc", 1),
@@ -241,9 +193,9 @@ def test_json_list_gives_one_document_per_record(tmp_path: Path, settings: Setti
 def test_bad_input_is_quarantined_with_a_reason(
     tmp_path: Path, settings: Settings, rel: str, data: bytes, reason: str
 ) -> None:
-    path = _write(tmp_path, rel, data)
+    path = write(tmp_path, rel, data)
     before = _snapshot(tmp_path)
-    q = _only(list(read(tmp_path, rel, settings)))
+    q = only(list(read(tmp_path, rel, settings)))
     assert isinstance(q, Quarantine) and q.stage == "read" and q.path == rel
     assert reason in q.reason
     assert q.sha256 is not None and len(q.sha256) == 64
@@ -256,13 +208,13 @@ def test_file_over_the_size_limit_is_not_read(
     small = settings.model_copy(
         update={"input": settings.input.model_copy(update={"max_file_bytes": 10})}
     )
-    _write(tmp_path, "big.txt", "x" * 11)
-    _write(tmp_path, "big.json", '{"text": "long enough"}')
+    write(tmp_path, "big.txt", "x" * 11)
+    write(tmp_path, "big.json", '{"text": "long enough"}')
 
-    _write(tmp_path, "big.docx", "x" * 11)
-    reads = _spy_reads(monkeypatch)
+    write(tmp_path, "big.docx", "x" * 11)
+    reads = spy_reads(monkeypatch)
     for rel in ("big.txt", "big.json", "big.docx"):
-        q = _only(list(read(tmp_path, rel, small)))
+        q = only(list(read(tmp_path, rel, small)))
         assert isinstance(q, Quarantine) and q.sha256 is None  # not read, so not hashed
         assert "file too large" in q.reason or "unsupported" in q.reason
     assert sum(reads) == 0
@@ -274,7 +226,7 @@ def test_jsonl_is_limited_per_line_not_per_file(tmp_path: Path, settings: Settin
         update={"input": settings.input.model_copy(update={"max_file_bytes": 40})}
     )
     rows = ['{"text": "first"}', '{"text": "' + "x" * 200 + '"}', '{"text": "third"}']
-    _write(tmp_path, "feed.jsonl", "\n".join(rows * 3))
+    write(tmp_path, "feed.jsonl", "\n".join(rows * 3))
     items = list(read(tmp_path, "feed.jsonl", small))
     assert [(type(i).__name__, i.record) for i in items[:3]] == [
         ("RawDoc", 1),
@@ -303,18 +255,18 @@ def test_unreadable_file_is_quarantined_not_fatal(
     reason: str,
 ) -> None:
     # Tests may run as root, where chmod 000 does not stop reads: simulate the OS error.
-    _write(tmp_path, "locked.txt", "secret")
+    write(tmp_path, "locked.txt", "secret")
 
     def fail(path: str, flags: int) -> int:
         raise error
 
     monkeypatch.setattr(readers, "_open_fd", fail)
-    q = _only(list(read(tmp_path, "locked.txt", settings)))
+    q = only(list(read(tmp_path, "locked.txt", settings)))
     assert isinstance(q, Quarantine) and q.reason == reason and q.sha256 is None
 
 
 def test_missing_file_is_quarantined(tmp_path: Path, settings: Settings) -> None:
-    q = _only(list(read(tmp_path, "gone.txt", settings)))
+    q = only(list(read(tmp_path, "gone.txt", settings)))
     assert isinstance(q, Quarantine) and "cannot read file" in q.reason
 
 
@@ -326,7 +278,7 @@ def test_jsonl_three_records_and_one_bad_line(tmp_path: Path, settings: Settings
         json.dumps({"link": "https://n.org/2", "content": "Second body", "lang": "de"}),
         json.dumps({"html": "<p>Third</p>", "site": "N"}),
     ]
-    _write(tmp_path, "feed.jsonl", "\r\n".join(lines))
+    write(tmp_path, "feed.jsonl", "\r\n".join(lines))
     items = list(read(tmp_path, "feed.jsonl", settings))
     kinds = [(type(i).__name__, i.record) for i in items]
     assert kinds == [("RawDoc", 1), ("Quarantine", 2), ("RawDoc", 4), ("RawDoc", 5)]
@@ -341,7 +293,7 @@ def test_jsonl_is_read_lazily(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = (json.dumps({"text": f"body {i}"}) for i in range(50_000))
-    path = _write(tmp_path, "big.jsonl", "\n".join(rows))
+    path = write(tmp_path, "big.jsonl", "\n".join(rows))
     opened: list[Any] = []
     real = readers._open_regular
 
@@ -362,9 +314,9 @@ def test_jsonl_is_read_lazily(
 
 
 def test_sidecar_overrides_record_and_manifest(tmp_path: Path, settings: Settings) -> None:
-    _write(tmp_path, "site/a.html", "<p>x</p>")
-    _write(tmp_path, "site/a.html.meta.json", json.dumps({"source": "Sidecar News"}))
-    _write(
+    write(tmp_path, "site/a.html", "<p>x</p>")
+    write(tmp_path, "site/a.html.meta.json", json.dumps({"source": "Sidecar News"}))
+    write(
         tmp_path,
         "site/manifest.jsonl",
         json.dumps({"path": "a.html", "source": "Manifest", "url": "https://m.org/a"}),
@@ -378,8 +330,8 @@ def test_sidecar_overrides_record_and_manifest(tmp_path: Path, settings: Setting
 def test_manifest_keyed_by_name_or_path_under_the_root(
     tmp_path: Path, settings: Settings, key: str
 ) -> None:
-    _write(tmp_path, "site/a.txt", "Body text")
-    _write(tmp_path, "site/manifest.csv", f"path,publisher\n{key},Wire\n")
+    write(tmp_path, "site/a.txt", "Body text")
+    write(tmp_path, "site/manifest.csv", f"path,publisher\n{key},Wire\n")
     assert _doc(tmp_path, "site/a.txt", settings).source.name == "Wire"
 
 
@@ -412,9 +364,9 @@ def test_sidecars_and_manifests_override_record_fields(
         "site": "R",
         "lang": "en",
     }
-    _write(tmp_path, "a.json", json.dumps(record))
+    write(tmp_path, "a.json", json.dumps(record))
     for name, content in files.items():
-        _write(tmp_path, name, content)
+        write(tmp_path, name, content)
     doc = _doc(tmp_path, "a.json", settings)
     base = {"title": "Record title", "published_at": "1999-12-31", "source": "R", "language": "en"}
     assert doc.hints == {**base, **hints}
@@ -435,18 +387,18 @@ def test_sidecars_and_manifests_override_record_fields(
 def test_broken_sidecar_or_manifest_is_visible_not_fatal(
     tmp_path: Path, settings: Settings, files: dict[str, str], error: str
 ) -> None:
-    _write(tmp_path, "c.txt", "Some text.")
+    write(tmp_path, "c.txt", "Some text.")
     for name, content in files.items():
-        _write(tmp_path, name, content)
+        write(tmp_path, name, content)
     doc = _doc(tmp_path, "c.txt", settings)
     assert doc.text == "Some text." and error in doc.hints["_sidecar_error"]
 
 
 def test_a_broken_manifest_line_costs_only_that_line(tmp_path: Path, settings: Settings) -> None:
     rows = ['{"path": "a.txt", "title": "Kept"}', "{broken", '{"path": "b.txt", "title": 7}']
-    _write(tmp_path, "manifest.jsonl", "\n".join(rows) + "\n")
+    write(tmp_path, "manifest.jsonl", "\n".join(rows) + "\n")
     for rel in ("a.txt", "b.txt"):
-        _write(tmp_path, rel, "Some text.")
+        write(tmp_path, rel, "Some text.")
     a, b = _doc(tmp_path, "a.txt", settings), _doc(tmp_path, "b.txt", settings)
     assert a.hints["title"] == "Kept" and "title" not in b.hints
     # The broken line could have been either file's; the refused title is only b's.
@@ -459,8 +411,8 @@ def test_manifest_parsed_once_per_folder_and_never_stale(
     tmp_path: Path, settings: Settings
 ) -> None:
     for i in range(5):
-        _write(tmp_path, f"m/{i}.txt", f"text {i}")
-    manifest = _write(tmp_path, "m/manifest.csv", "file,source\n0.txt,Old\n")
+        write(tmp_path, f"m/{i}.txt", f"text {i}")
+    manifest = write(tmp_path, "m/manifest.csv", "file,source\n0.txt,Old\n")
     readers._parse_manifests.cache_clear()
     assert all(isinstance(d, RawDoc) for d in read_all(tmp_path, settings))
     info = readers._parse_manifests.cache_info()
@@ -484,7 +436,7 @@ def test_discover_order_skips_and_since(tmp_path: Path, settings: Settings) -> N
         "B.txt",
     ]
     for rel in names:
-        _write(tmp_path, rel, "x")
+        write(tmp_path, rel, "x")
     old = tmp_path / "b" / "1.html"
     os.utime(old, (1_600_000_000, 1_600_000_000))
     refs = list(discover(tmp_path, settings))
@@ -511,8 +463,8 @@ def test_metadata_fingerprint_follows_a_file_s_own_sidecar_and_manifest_fields(
 ) -> None:
     """What lets an incremental run see metadata edits without reading unchanged files."""
     for name in ("a.txt", "b.txt", "c.txt"):
-        _write(tmp_path, f"s/{name}", "Body")
-    manifest = _write(tmp_path, "s/manifest.jsonl", '{"path": "a.txt", "title": "A"}\n')
+        write(tmp_path, f"s/{name}", "Body")
+    manifest = write(tmp_path, "s/manifest.jsonl", '{"path": "a.txt", "title": "A"}\n')
 
     def prints() -> dict[str, str | None]:
         return {r.rel_path: r.meta_sha256 for r in discover(tmp_path, settings)}
@@ -529,13 +481,13 @@ def test_metadata_fingerprint_follows_a_file_s_own_sidecar_and_manifest_fields(
     # Its own row edited, or a sidecar added, changes it.
     manifest.write_text('{"path": "a.txt", "title": "A, corrected"}\n')
     assert prints()["s/a.txt"] not in (None, first["s/a.txt"])
-    _write(tmp_path, "s/c.txt.meta.json", '{"publisher": "Wire"}')
+    write(tmp_path, "s/c.txt.meta.json", '{"publisher": "Wire"}')
     assert prints()["s/c.txt"] is not None
 
 
 def test_discover_is_lazy(tmp_path: Path, settings: Settings) -> None:
     for i in range(3):
-        _write(tmp_path, f"{i}.txt", "x")
+        write(tmp_path, f"{i}.txt", "x")
     it = discover(tmp_path, settings)
     assert next(it).rel_path == "0.txt"
 
@@ -543,7 +495,7 @@ def test_discover_is_lazy(tmp_path: Path, settings: Settings) -> None:
 def test_broken_link_and_unreadable_folder_are_quarantined(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, "ok.txt", "fine")
+    write(tmp_path, "ok.txt", "fine")
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
     (tmp_path / "locked").mkdir()
     real = os.scandir

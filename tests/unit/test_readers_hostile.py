@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from hostile_corpus import MAX_FILE_BYTES, NESTED, SECRET, snapshot, write_corpus
+from reader_support import only, write
 
 from etl import readers
 from etl.errors import UsageError
@@ -23,8 +24,6 @@ from etl.prepare import prepare
 from etl.readers import check_root, discover, read, read_all
 from etl.records import Quarantine, RawDoc
 from etl.settings import PROJECT_ROOT, Settings, get_settings
-
-Item = RawDoc | Quarantine
 
 
 @pytest.fixture(autouse=True)
@@ -49,20 +48,8 @@ def settings() -> Settings:
     )
 
 
-def _write(root: Path, rel: str, data: bytes | str) -> Path:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data.encode() if isinstance(data, str) else data)
-    return p
-
-
-def _only(items: list[Item]) -> Item:
-    assert len(items) == 1, items
-    return items[0]
-
-
 def _quarantine(root: Path, rel: str, settings: Settings) -> Quarantine:
-    q = _only(list(read(root, rel, settings)))
+    q = only(list(read(root, rel, settings)))
     assert isinstance(q, Quarantine), q
     return q
 
@@ -131,7 +118,7 @@ def test_deeply_nested_json_is_a_quarantine_record(
     reason: str,
 ) -> None:
     for name, content in files.items():
-        _write(tmp_path, name, content)
+        write(tmp_path, name, content)
     items = list(read(tmp_path, rel, settings))
     assert [i.record for i in items] == kinds
     bad = [i for i in items if isinstance(i, Quarantine)]
@@ -152,10 +139,10 @@ def test_deeply_nested_json_is_a_quarantine_record(
 def test_a_hostile_sidecar_or_manifest_is_a_warning(
     tmp_path: Path, settings: Settings, name: str, content: str, warning: str
 ) -> None:
-    _write(tmp_path, "c.txt", BODY)
-    _write(tmp_path, name, content)
+    write(tmp_path, "c.txt", BODY)
+    write(tmp_path, name, content)
     [ref] = discover(tmp_path, settings)
-    doc = _only(list(read(tmp_path, ref, settings)))
+    doc = only(list(read(tmp_path, ref, settings)))
     assert isinstance(doc, RawDoc) and doc.text == BODY
     reason = readers.metadata_warning(doc)
     assert reason is not None and warning in reason
@@ -179,7 +166,7 @@ def test_any_exception_from_one_file_is_its_quarantine_record(
     target: str,
     error: Exception,
 ) -> None:
-    _write(tmp_path, "a.txt", BODY)
+    write(tmp_path, "a.txt", BODY)
 
     def fail(*_: Any, **__: Any) -> Any:
         raise error
@@ -192,7 +179,7 @@ def test_any_exception_from_one_file_is_its_quarantine_record(
 def test_an_exception_in_one_record_costs_that_record(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, "f.jsonl", "\n".join(json.dumps({"text": f"{BODY} {i}"}) for i in range(3)))
+    write(tmp_path, "f.jsonl", "\n".join(json.dumps({"text": f"{BODY} {i}"}) for i in range(3)))
     real = readers._fold
 
     def fold(obj: Any) -> Any:
@@ -254,10 +241,10 @@ def test_only_regular_files_are_opened(
 def test_a_fifo_sidecar_or_manifest_is_a_warning_not_a_hang(
     tmp_path: Path, settings: Settings, name: str
 ) -> None:
-    _write(tmp_path, "x.txt", BODY)
+    write(tmp_path, "x.txt", BODY)
     os.mkfifo(tmp_path / name)
     [ref] = discover(tmp_path, settings)
-    doc = _only(list(read(tmp_path, ref, settings)))
+    doc = only(list(read(tmp_path, ref, settings)))
     assert isinstance(doc, RawDoc)
     assert f"{name}: not a regular file" in (readers.metadata_warning(doc) or "")
 
@@ -266,7 +253,7 @@ def test_reads_are_bounded(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A file that grows after its size was checked is still never read past the limit + 1.
-    _write(tmp_path, "grows.txt", BODY)
+    write(tmp_path, "grows.txt", BODY)
     real = readers._open_regular
 
     def grown(path: Path, roots: tuple[str, ...]) -> Any:
@@ -283,8 +270,8 @@ def test_reads_are_bounded(
 def test_a_symlink_out_of_the_raw_roots_is_not_followed(tmp_path: Path, settings: Settings) -> None:
     root, elsewhere = tmp_path / "raw", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    _write(elsewhere, "secret.txt", BODY)
-    _write(root, "in.txt", BODY)
+    write(elsewhere, "secret.txt", BODY)
+    write(root, "in.txt", BODY)
     (root / "out.txt").symlink_to(elsewhere / "secret.txt")
     (root / "etc.txt").symlink_to("/etc/hostname")
     (root / "rel.txt").symlink_to("../elsewhere/secret.txt")
@@ -304,15 +291,15 @@ def test_a_symlink_out_of_the_raw_roots_is_not_followed(tmp_path: Path, settings
     more = settings.model_copy(
         update={"input": settings.input.model_copy(update={"allowed_roots": (elsewhere,)})}
     )
-    assert isinstance(_only(list(read(root, "out.txt", more))), RawDoc)
+    assert isinstance(only(list(read(root, "out.txt", more))), RawDoc)
 
 
 def test_a_sidecar_linking_out_of_the_roots_is_not_read(tmp_path: Path, settings: Settings) -> None:
     root, elsewhere = tmp_path / "raw", tmp_path / "elsewhere"
-    _write(elsewhere, "meta.json", json.dumps({"title": "Leaked"}))
-    _write(root, "a.txt", BODY)
+    write(elsewhere, "meta.json", json.dumps({"title": "Leaked"}))
+    write(root, "a.txt", BODY)
     (root / "a.txt.meta.json").symlink_to(elsewhere / "meta.json")
-    doc = _only(list(read(root, "a.txt", settings)))
+    doc = only(list(read(root, "a.txt", settings)))
     assert isinstance(doc, RawDoc) and "title" not in doc.hints
     assert "symlink points outside the raw roots" in (readers.metadata_warning(doc) or "")
 
@@ -394,8 +381,8 @@ def test_a_name_that_is_not_utf8_is_quarantined_with_a_readable_path(
 def test_an_escaped_looking_name_that_is_utf8_reads_normally(
     tmp_path: Path, settings: Settings
 ) -> None:
-    _write(tmp_path, "caf\\xe9.txt", BODY)  # literally backslash, x, e, 9
-    doc = _only(list(read(tmp_path, "caf\\xe9.txt", settings)))
+    write(tmp_path, "caf\\xe9.txt", BODY)  # literally backslash, x, e, 9
+    doc = only(list(read(tmp_path, "caf\\xe9.txt", settings)))
     assert isinstance(doc, RawDoc) and doc.source.path == "caf\\xe9.txt"
 
 
@@ -416,7 +403,7 @@ def test_an_escaped_looking_name_that_is_utf8_reads_normally(
 def test_wrong_json_types(
     tmp_path: Path, settings: Settings, data: str, kinds: list[tuple[str, int | None, str]]
 ) -> None:
-    _write(tmp_path, "t.json", data)
+    write(tmp_path, "t.json", data)
     items = list(read(tmp_path, "t.json", settings))
     got = [
         (

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from reader_support import spy_reads
 
 from etl import readers
 from etl.readers import FileRef, Span, discover, plan_spans, read
@@ -221,29 +222,7 @@ def test_planning_holds_no_line_whole(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "f.jsonl").write_bytes(b'{"text": "' + b"w" * (5 << 20) + b'"}\n' + R.encode())
-    sizes: list[int] = []
-    real = readers._open_regular
-
-    class Spy:
-        def __init__(self, f: Any) -> None:
-            self._f = f
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._f, name)
-
-        def __enter__(self) -> Spy:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self._f.close()
-
-        def readline(self, n: int = -1) -> bytes:
-            assert n > 0  # always bounded
-            line = self._f.readline(n)
-            sizes.append(len(line))
-            return line
-
-    monkeypatch.setattr(readers, "_open_regular", lambda *a: (Spy(real(*a)[0]), real(*a)[1]))
+    sizes = spy_reads(monkeypatch, bounded_lines=True)
     spans = list(plan_spans(tmp_path, "f.jsonl", settings, max_docs=10, max_chars=1000))
     assert [(s.first_record, n) for s, n in spans] == [(1, 1), (2, 1)]
     assert max(sizes) <= (1 << 20) + 1
