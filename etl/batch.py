@@ -25,7 +25,7 @@ from etl.entities import add_entities
 from etl.load import Item, load, remove_stale
 from etl.prepare import prepare_all
 from etl.readers import FileRef, Span, read
-from etl.records import Article, Quarantine, RawDoc
+from etl.records import Article, Quarantine, RawDoc, warning_line
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import BatchStats, LoadCounts
@@ -135,8 +135,6 @@ class _Processor:
         """Keep a warning for a document that loads without its sidecar/manifest fields."""
         # INFO, not WARNING: the run summary and the DAG's finalize report every warning once,
         # while a broken manifest would repeat here for each file of its folder.
-        log.info("%s: metadata ignored: %s", article.source.path, reason)
-        self.stats.warnings += 1
         row: dict[str, Any] = {
             "path": article.source.path,
             "sha256": article.source.sha256,
@@ -144,6 +142,8 @@ class _Processor:
         }
         if article.record is not None:
             row["record"] = article.record
+        log.info("%s", warning_line(row))
+        self.stats.warnings += 1
         stg.write_line(self.warnings, row)
 
     def finish(self) -> BatchStats:
@@ -247,6 +247,7 @@ def _load(
     if ctx.incremental:  # a full run fills a new generation: nothing stale can be in it
         whole = {p: ids for p, ids in produced.items() if p not in refused and p not in split}
         counts.removed = remove_stale(es, target, whole)
+    if ctx.incremental and split:
         # A file split over batches is swept once all of them are in (remove_stale_spans).
         with stg.open_text(layout.produced(name), "w") as f:
             for path in split:

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from etl.records import quarantine_line, where
+from etl.records import quarantine_line, warning_line
 from etl.settings import get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -64,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
     from etl import pipeline
     from etl.progress import for_stream
     from etl.runs import RecordNotWritten
-    from etl.workers import usable_cores
+    from etl.workers import check_workers, usable_cores
 
     settings = get_settings()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
@@ -80,11 +80,10 @@ def main(args: argparse.Namespace) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         return _fail(EXIT_USAGE, "--batch-size must be at least 1")
     workers = usable_cores() if args.workers is None else args.workers
-    if workers < 1:
-        return _fail(EXIT_USAGE, f"--workers must be at least 1, not {workers}")
     try:
+        check_workers(workers)
         # Usage errors first, before any time is spent waiting for Elasticsearch.
-        pipeline.check_request(args.input, alias, args.mode, since)
+        pipeline.check_request(args.input, alias, args.mode, since, settings=settings)
         client = es_mod.client(settings)
         if not args.dry_run:
             client.info()  # fail fast, after the client's retries, before any work
@@ -176,7 +175,7 @@ def print_summary(record: dict[str, Any]) -> None:
         print(f"  ... and {c['quarantined'] - len(shown)} more (see the run record)")
     shown = record.get("warnings", [])[:SHOW_QUARANTINED]
     for w in shown:
-        print(f"  warning {where(w)}: metadata ignored: {w['reason']}")
+        print(f"  warning {warning_line(w)}")
     if warned > len(shown):
         print(f"  ... and {warned - len(shown)} more (see the run record)")
     if not record["dry_run"]:

@@ -93,15 +93,17 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _task(ctx: dict[str, Any], name: str) -> Iterator[Any]:
-    """The run context of a task, with why the task failed kept for ``close_run``."""
+def _task(ctx: dict[str, Any], name: str) -> Iterator[tuple[Any, Elasticsearch]]:
+    """The run context and client of a task (the run's lease renewed with it), with why the
+    task failed kept for ``close_run``."""
     from etl import pipeline
 
     run = pipeline.RunContext.from_dict(ctx)
+    es = es_client()
     try:
         if not run.dry_run:
-            pipeline.renew_lease(es_client(), run, get_settings())
-        yield run
+            pipeline.renew_lease(es, run, get_settings())
+        yield run, es
     except BaseException as e:
         with suppress(Exception):  # the task's own error is the one to report
             pipeline.note_failure(run, name, e)
@@ -112,8 +114,8 @@ def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
     """Task ``discover``: manifests of batches of at most ``batch_size`` documents."""
     from etl import pipeline
 
-    with _task(ctx, "discover") as run:
-        return pipeline.discover(run, get_settings(), max_docs=batch_size, es=es_client())
+    with _task(ctx, "discover") as (run, es):
+        return pipeline.discover(run, get_settings(), max_docs=batch_size, es=es)
 
 
 def process(ctx: dict[str, Any], batch_uri: str) -> str:
@@ -121,7 +123,7 @@ def process(ctx: dict[str, Any], batch_uri: str) -> str:
     from etl import pipeline
     from etl.progress import LogProgress
 
-    with _task(ctx, "process") as run, LogProgress(log) as progress:
+    with _task(ctx, "process") as (run, _), LogProgress(log) as progress:
         progress.expect(pipeline.batch_documents(batch_uri))
         return pipeline.process_batch(run, batch_uri, get_settings(), progress.advance)
 
@@ -130,25 +132,25 @@ def load(ctx: dict[str, Any], staged_uri: str) -> dict[str, Any]:
     """Task ``load`` (mapped): bulk-load one staged batch; its counts go through XCom."""
     from etl import pipeline
 
-    with _task(ctx, "load") as run:
-        return pipeline.load_batch(es_client(), run, staged_uri, get_settings()).to_json()
+    with _task(ctx, "load") as (run, es):
+        return pipeline.load_batch(es, run, staged_uri, get_settings()).to_json()
 
 
 def finalize(ctx: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
     """Task ``finalize``: alias swap (full), run record, quarantine and warnings in the log."""
     from etl import pipeline
-    from etl.records import quarantine_line, where
+    from etl.records import quarantine_line, warning_line
     from etl.stats import LoadCounts
 
-    with _task(ctx, "finalize") as run:
+    with _task(ctx, "finalize") as (run, es):
         loads = [LoadCounts.from_json(r) for r in results]
-        record = pipeline.finalize(es_client(), run, loads, get_settings())
+        record = pipeline.finalize(es, run, loads, get_settings())
     counts = record.get("counts", {})
     log.info("run %s (%s) finished: %s", run.run_id, run.mode, counts)
     for q in record.get("quarantine", []):
         log.warning("quarantined %s", quarantine_line(q))
     for w in record.get("warnings", []):
-        log.warning("%s: metadata ignored: %s", where(w), w.get("reason"))
+        log.warning("%s", warning_line(w))
     return {"run_id": run.run_id, "counts": counts, "index": record.get("index")}
 
 

@@ -32,7 +32,8 @@ _LEGACY_NAME = r"-\d{14}(-\d+)?"
 
 
 @lru_cache(maxsize=4)
-def _template(path: str) -> dict[str, Any]:
+def load_template(path: str) -> dict[str, Any]:
+    """The ``template`` body (``settings``, ``mappings``) of a template file in ``config/``."""
     with Path(path).open(encoding="utf-8") as f:
         body = json.load(f)
     return dict(body["template"])
@@ -40,7 +41,12 @@ def _template(path: str) -> dict[str, Any]:
 
 def template(settings: Settings) -> dict[str, Any]:
     """The documents' ``settings`` and ``mappings`` (``config/index_template.json``)."""
-    return _template(str(settings.path(settings.elasticsearch.template)))
+    return load_template(str(settings.path(settings.elasticsearch.template)))
+
+
+def generation_pattern(alias: str) -> str:
+    """What the alias's generations look like by name (only the marker makes one ours)."""
+    return f"{alias}-2*"
 
 
 def marker(alias: str, settings: Settings) -> dict[str, Any]:
@@ -141,7 +147,7 @@ def swap_alias(es: Elasticsearch, alias: str, new_index: str) -> None:
     only from a list read earlier), so even two runs swapping at once leave exactly one index
     behind it. That removes only the alias itself, never touches an index's data.
     """
-    pattern = f"{alias}-2*"
+    pattern = generation_pattern(alias)
     held: Any = es.indices.get_alias(name=alias) if es.indices.exists_alias(name=alias) else {}
     actions: list[dict[str, Any]] = [
         {"remove": {"index": pattern, "alias": alias, "must_exist": False}},
@@ -158,7 +164,7 @@ def swap_alias(es: Elasticsearch, alias: str, new_index: str) -> None:
 
 def generations(es: Elasticsearch, alias: str) -> list[str]:
     """The alias's own generations, oldest first (the timestamped names sort by age)."""
-    metas = _metas(es, f"{alias}-2*")
+    metas = _metas(es, generation_pattern(alias))
     return sorted(name for name, meta in metas.items() if is_generation(name, meta, alias))
 
 

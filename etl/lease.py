@@ -119,6 +119,12 @@ def release(es: Elasticsearch, name: str, run_id: str) -> None:
         )
 
 
+def holder(es: Elasticsearch, name: str) -> str | None:
+    """The run id holding the lease in runs index ``name``, or None."""
+    held = _current(es, name)
+    return held[0]["holder"] if held else None
+
+
 def _current(es: Elasticsearch, index: str) -> tuple[dict[str, Any], int, int] | None:
     try:
         doc = es.get(index=index, id=LEASE_ID)

@@ -33,7 +33,7 @@ from etl.runs import (
     record_failure,
     renew_lease,
 )
-from etl.settings import Settings, get_settings
+from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import DiscoverSummary, LoadCounts
 from etl.workers import check_workers, process_all
@@ -78,7 +78,7 @@ def check_request(
     mode: str,
     since: datetime | str | None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     restrict_to_allowed_roots: bool = False,
 ) -> datetime | None:
     """Refuse impossible runs before anything is touched; returns ``since`` as a UTC datetime.
@@ -93,7 +93,7 @@ def check_request(
     if not Path(input_root).is_dir():
         raise UsageError(f"input folder not found: {input_root}")
     if restrict_to_allowed_roots:
-        check_root(input_root, settings or get_settings())
+        check_root(input_root, settings)
     if since is not None and mode == "full":
         # A full rebuild of only recent files would swap an index missing all older ones.
         raise UsageError("--since applies to incremental runs; a full rebuild reads everything")

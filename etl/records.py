@@ -106,6 +106,11 @@ def where(entry: dict[str, Any]) -> str:
     return str(entry.get("path")) + (f" #{rec}" if rec is not None else "")
 
 
+def warning_line(entry: dict[str, Any]) -> str:
+    """One warning entry (a document loaded without some metadata) as one line."""
+    return f"{where(entry)}: metadata ignored: {entry.get('reason')}"
+
+
 def quarantine_line(entry: dict[str, Any]) -> str:
     """One quarantine entry (a run record's, or :meth:`Quarantine.as_dict`) as one line."""
     return f"{where(entry)} [{entry.get('stage')}]: {entry.get('reason')}"

@@ -7,12 +7,9 @@ that fails gets a record too (:func:`record_failure`), from the CLI and the DAG 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elasticsearch import BadRequestError
@@ -274,16 +271,10 @@ def close_unfinished(es: Elasticsearch | None, ctx: RunContext, settings: Settin
     return True
 
 
-@lru_cache(maxsize=4)
-def _runs_template(path: str) -> dict[str, Any]:
-    with Path(path).open(encoding="utf-8") as f:
-        return dict(json.load(f)["template"])
-
-
 def ensure_runs_index(es: Elasticsearch, alias: str, settings: Settings) -> str:
     """Create ``ALIAS-runs`` with its strict mapping, or add fields the template gained since."""
     name = runs_index(alias)
-    tpl = _runs_template(str(settings.path(RUNS_TEMPLATE)))
+    tpl = index.load_template(str(settings.path(RUNS_TEMPLATE)))
     if not es.indices.exists(index=name):
         try:
             es.indices.create(index=name, settings=tpl.get("settings"), mappings=tpl["mappings"])

@@ -319,11 +319,10 @@ def test_elasticsearch_stopped_mid_run_then_rerun_completes(es, fresh_alias, tmp
 
     # KNOWN LIMIT (closing note): the run died with the server down, so it could not give its
     # lease back; until lease_minutes pass, the operator frees it, as done here.
-    from etl.lease import _current, release
+    from etl.lease import holder, release
 
-    held = _current(es, f"{fresh_alias}-runs")
-    if held is not None:
-        release(es, f"{fresh_alias}-runs", held[0]["holder"])
+    if (stale := holder(es, f"{fresh_alias}-runs")) is not None:
+        release(es, f"{fresh_alias}-runs", stale)
     again = _cli(*args)
     assert again.returncode == 0, again.stderr
     docs = _docs(es, fresh_alias)

@@ -77,13 +77,17 @@ def test_run_ids_sort_by_time_and_differ() -> None:
 def test_impossible_requests_are_usage_errors(kw: dict[str, Any], message: str) -> None:
     args = {"input_root": SEEDS, "alias": "news", "mode": "incremental", "since": None, **kw}
     with pytest.raises(pipeline.UsageError, match=message):
-        pipeline.check_request(**args)
+        pipeline.check_request(**args, settings=get_settings())
 
 
 def test_since_is_a_utc_datetime() -> None:
-    since = pipeline.check_request(SEEDS, "news", "incremental", "2026-01-31")
+    since = pipeline.check_request(
+        SEEDS, "news", "incremental", "2026-01-31", settings=get_settings()
+    )
     assert since == datetime(2026, 1, 31, tzinfo=UTC)
-    assert pipeline.check_request(SEEDS, "news", "incremental", None) is None
+    assert (
+        pipeline.check_request(SEEDS, "news", "incremental", None, settings=get_settings()) is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -431,7 +431,7 @@ def test_a_run_restricted_to_the_allowed_roots_refuses_others(
             path, "news", "incremental", None, settings=settings, restrict_to_allowed_roots=True
         )
     # The CLI's --input is its operator's own choice: not restricted.
-    assert pipeline.check_request(path, "news", "incremental", None) is None
+    assert pipeline.check_request(path, "news", "incremental", None, settings=settings) is None
     assert (
         pipeline.check_request(
             "data/sample", "news", "full", None, settings=settings, restrict_to_allowed_roots=True
