@@ -90,10 +90,11 @@ def check_request(
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     check_alias(alias)
+    if restrict_to_allowed_roots:
+        # Before the existence check: a triggerer must not learn which outside paths exist.
+        check_root(input_root, settings)
     if not Path(input_root).is_dir():
         raise UsageError(f"input folder not found: {input_root}")
-    if restrict_to_allowed_roots:
-        check_root(input_root, settings)
     if since is not None and mode == "full":
         # A full rebuild of only recent files would swap an index missing all older ones.
         raise UsageError("--since applies to incremental runs; a full rebuild reads everything")

@@ -107,10 +107,12 @@ def test_dag_dry_run_writes_nothing(es, fresh_alias, airflow_env):
 @pytest.mark.parametrize(
     ("conf", "reason"),
     [
-        ({"input_path": "/nonexistent/raw", "mode": "incremental"}, "input folder not found"),
-        # input_path is anyone's who may trigger the DAG: only the allowed raw roots (issue 15)
+        ({"input_path": "data/no-such-folder", "mode": "incremental"}, "input folder not found"),
+        # input_path is anyone's who may trigger the DAG: only the allowed raw roots (issue 15),
+        # refused before the existence check, so the answer tells nothing about outside paths.
         ({"input_path": "/etc", "mode": "incremental"}, "outside the allowed raw roots"),
         ({"input_path": "../../etc", "mode": "incremental"}, "outside the allowed raw roots"),
+        ({"input_path": "/no/such/raw", "mode": "incremental"}, "outside the allowed raw roots"),
         (
             {"input_path": "data/sample", "mode": "full", "since": "2026-01-01"},
             "--since applies to incremental runs",
