@@ -103,7 +103,9 @@ def test_a_record_that_leaves_a_split_export_is_removed_and_the_rest_stay(
 
 
 def test_a_worker_that_dies_fails_the_run_with_one_line(fresh_alias: str, tmp_path: Path) -> None:
-    raw = _export(tmp_path, 40)
+    # Enough batches that work is still queued when a worker is killed, however fast the
+    # machine: the kill lands while both workers exist, so futures are always pending.
+    raw = _export(tmp_path, 120)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     args = ["run", "--input", str(raw), "--index", fresh_alias, "--mode", "full"]
     proc = subprocess.Popen(
@@ -124,7 +126,6 @@ def test_a_worker_that_dies_fails_the_run_with_one_line(fresh_alias: str, tmp_pa
             workers = [k for k in kids if "spawn_main" in " ".join(k.cmdline())]
             victim = workers[0] if len(workers) >= 2 else None
             time.sleep(0.2)
-        time.sleep(3)  # let it start on a batch
         os.kill(victim.pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=300)
     finally:
