@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from etl.errors import NotOurs
 from etl.naming import safe_run_id
 from etl.settings import get_settings
 
@@ -86,8 +87,11 @@ def start(params: dict[str, Any], run_id: str) -> dict[str, Any]:
             **request,
         )
     except pipeline.UsageError as e:
-        refused = pipeline.RunContext.refused(run_id=safe_run_id(run_id), **request)
-        pipeline.record_failure(es, refused, e, settings)
+        # A refused request has no terminal to show it, so it leaves a failed run record;
+        # an alias that is not the pipeline's has no index of ours to hold one.
+        if not isinstance(e, NotOurs):
+            refused = pipeline.RunContext.refused(run_id=safe_run_id(run_id), **request)
+            pipeline.record_failure(es, refused, e, settings)
         raise AirflowFailException(str(e)) from None
     return ctx.as_dict()
 

@@ -9,3 +9,8 @@ class UsageError(ValueError):
 
 class PipelineError(RuntimeError):
     """The run could not complete (Elasticsearch refused a whole request, a count check failed)."""
+
+
+class NotOurs(UsageError):
+    """The name belongs to an index news-etl did not create: refused before anything is written,
+    and no run record is written either (there is no index of ours to hold it)."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import BadRequestError
 
-from etl.errors import PipelineError, UsageError
+from etl.errors import NotOurs, PipelineError
 from etl.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,11 +121,11 @@ def check_owned(es: Elasticsearch, alias: str) -> str | None:
     current = current_index(es, alias)
     if current is None:
         if es.indices.exists(index=alias):
-            raise UsageError(f"{alias} is a concrete index, not an alias; pick another --index")
+            raise NotOurs(f"{alias} is a concrete index, not an alias; pick another --index")
         return None
     meta = _metas(es, current).get(current, {})
     if not is_generation(current, meta, alias):
-        raise UsageError(
+        raise NotOurs(
             f"alias {alias} points at {current}, which news-etl did not create; "
             "refusing to write to it (pick another --index)"
         )

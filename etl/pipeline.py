@@ -22,7 +22,7 @@ from etl.batch import batch_documents, load_batch, process_batch, remove_stale_s
 from etl.batching import WorkItem, cut, cut_work
 from etl.changes import unchanged_paths
 from etl.context import RunContext, new_run_id
-from etl.errors import PipelineError, UsageError
+from etl.errors import NotOurs, PipelineError, UsageError
 from etl.naming import check_alias
 from etl.readers import FileRef, check_root, plan_spans
 from etl.readers import discover as discover_files
@@ -143,18 +143,16 @@ def start_run(
     run_id = run_id or new_run_id()
     target: str | None = None
     if es is not None and not dry_run:
-        # Refuse a foreign alias before writing anything, then one run per alias at a time:
-        # two first runs at once would otherwise each create an index behind the alias.
-        index.check_owned(es, alias)
-        runs.take_lease(es, alias, run_id, settings)
         try:
-            if mode == "full":
-                target = index.new_generation(es, alias, settings)
-            else:
-                target = index.ensure_alias(es, alias, settings)
-                index.sync_mapping(es, target, alias, settings)
-        except BaseException:
-            lease.release(es, runs.runs_index(alias), run_id)
+            target = _prepare_target(es, alias, mode, run_id, settings)
+        except NotOurs:
+            raise  # someone else's index: nothing of ours to hold a record
+        except BaseException as e:
+            # Accepted, then failed (lease, mapping conflict, server): the run leaves a record.
+            refused = RunContext.refused(
+                run_id=run_id, input_root=str(input_root), alias=alias, mode=mode, dry_run=False
+            )
+            record_failure(es, refused, e, settings)
             raise
     elif es is not None:
         target = index.current_index(es, alias)  # read only: to report what would change
@@ -171,6 +169,27 @@ def start_run(
         staging=staging,
         workers=workers,
     )
+
+
+def _prepare_target(
+    es: Elasticsearch, alias: str, mode: str, run_id: str, settings: Settings
+) -> str:
+    """The index the run writes to, with the alias's lease held by ``run_id``.
+
+    A foreign alias is refused before anything is written, then one run per alias at a time:
+    two first runs at once would otherwise each create an index behind the alias.
+    """
+    index.check_owned(es, alias)
+    runs.take_lease(es, alias, run_id, settings)
+    try:
+        if mode == "full":
+            return index.new_generation(es, alias, settings)
+        target = index.ensure_alias(es, alias, settings)
+        index.sync_mapping(es, target, alias, settings)
+        return target
+    except BaseException:
+        lease.release(es, runs.runs_index(alias), run_id)
+        raise
 
 
 def discover(
@@ -265,6 +284,26 @@ def finalize(
     return runs.finalize(es, ctx, results, settings, removed=removed)
 
 
+def _process_and_load(
+    es: Elasticsearch | None,
+    ctx: RunContext,
+    batches: list[str],
+    settings: Settings,
+    progress: Progress | None,
+) -> list[LoadCounts]:
+    """Process the batches on ``ctx.workers`` processes and load each, in batch order."""
+    if progress:
+        found = stg.read_json(StagingLayout(ctx.staging).discover_summary())
+        progress.expect(DiscoverSummary.from_json(found).documents)
+    done = progress.advance if progress else None
+    results = []
+    for staged in process_all(ctx, batches, settings, workers=ctx.workers, done=done):
+        results.append(load_batch(es, ctx, staged, settings))
+        if es is not None:
+            runs.renew_lease(es, ctx, settings)
+    return results
+
+
 @contextlib.contextmanager
 def staging_area(staging: str | None) -> Iterator[str]:
     """``staging`` as given, or a temporary folder removed afterwards."""
@@ -312,16 +351,7 @@ def run(
         try:
             max_docs = batch_size or settings.batches.local_max_docs
             batches = discover(ctx, settings, max_docs=max_docs, es=es)
-            if progress:
-                found = stg.read_json(StagingLayout(area).discover_summary())
-                progress.expect(DiscoverSummary.from_json(found).documents)
-            done = progress.advance if progress else None
-            staged = process_all(ctx, batches, settings, workers=workers, done=done)
-            results = []
-            for s in staged:
-                results.append(load_batch(es, ctx, s, settings))
-                if es is not None:
-                    runs.renew_lease(es, ctx, settings)
+            results = _process_and_load(es, ctx, batches, settings, progress)
             return finalize(es, ctx, results, settings)
         except RecordNotWritten:
             raise  # the run completed and is published: recording it as failed would be wrong

@@ -17,7 +17,7 @@ from elasticsearch import BadRequestError
 from etl import __version__, index, lease
 from etl import staging as stg
 from etl.context import RunContext
-from etl.errors import PipelineError
+from etl.errors import NotOurs, PipelineError
 from etl.es import server_version
 from etl.settings import Settings
 from etl.staging import StagingLayout
@@ -272,18 +272,37 @@ def close_unfinished(es: Elasticsearch | None, ctx: RunContext, settings: Settin
 
 
 def ensure_runs_index(es: Elasticsearch, alias: str, settings: Settings) -> str:
-    """Create ``ALIAS-runs`` with its strict mapping, or add fields the template gained since."""
+    """Create ``ALIAS-runs`` with its strict mapping and the pipeline's marker, or add fields the
+    template gained since; an index of that name that news-etl did not create is refused."""
     name = runs_index(alias)
     tpl = index.load_template(str(settings.path(RUNS_TEMPLATE)))
+    mark = {"managed_by": index.MANAGED_BY, "alias": alias}
     if not es.indices.exists(index=name):
         try:
-            es.indices.create(index=name, settings=tpl.get("settings"), mappings=tpl["mappings"])
+            mappings = {**tpl["mappings"], "_meta": mark}
+            es.indices.create(index=name, settings=tpl.get("settings"), mappings=mappings)
             return name
         except BadRequestError as e:
             if e.error != "resource_already_exists_exception":  # another run was first: fine
                 raise
-    es.indices.put_mapping(index=name, properties=tpl["mappings"]["properties"])
+    mapping = es.indices.get_mapping(index=name)[name]["mappings"]
+    if not _is_runs_index(mapping, alias):
+        raise NotOurs(
+            f"{name} exists and news-etl did not create it; refusing to write run records "
+            "there (pick another --index)"
+        )
+    es.indices.put_mapping(index=name, properties=tpl["mappings"]["properties"], meta=mark)
     return name
+
+
+def _is_runs_index(mapping: dict[str, Any], alias: str) -> bool:
+    """Whether a ``-runs`` index's mapping is the pipeline's: its marker, or (made before the
+    marker existed) the run record's own fields."""
+    meta = mapping.get("_meta") or {}
+    if meta.get("managed_by") == index.MANAGED_BY:
+        return meta.get("alias") == alias
+    props = mapping.get("properties") or {}
+    return not meta and {"run_id", "counts", "status", "started_at"} <= set(props)
 
 
 def write_run_record(

@@ -111,6 +111,37 @@ def test_a_second_run_gives_up_after_the_wait_with_one_line(
     acquire(es, f"{fresh_alias}-runs", fresh_alias, "run-elsewhere", get_settings())
     with pytest.raises(LeaseHeld, match="another run \\(run-elsewhere\\) is writing"):
         _run(es, _seeds(tmp_path / "b"), fresh_alias, settings=_quick_lease(1))
+    # A start that fails after the request was accepted leaves a failed record (it left none).
+    [failed] = [r for r in _runs(es, fresh_alias) if r["status"] == "failed"]
+    assert "another run (run-elsewhere) is writing" in failed["error"]
+    assert failed["alias"] == fresh_alias and failed["mode"] == "incremental"
+
+
+def test_a_runs_index_the_pipeline_did_not_create_is_refused_and_untouched(
+    es: Any, fresh_alias: str, tmp_path: Path
+) -> None:
+    runs = f"{fresh_alias}-runs"
+    es.indices.create(index=runs, mappings={"properties": {"msg": {"type": "text"}}})
+    es.index(index=runs, id="theirs", document={"msg": "someone else's"}, refresh=True)
+    for mode in ("incremental", "full"):
+        with pytest.raises(UsageError, match=f"{runs} exists and news-etl did not create it"):
+            _run(es, _seeds(tmp_path / mode), fresh_alias, mode=mode)
+    mapping = es.indices.get_mapping(index=runs)[runs]["mappings"]
+    assert mapping == {"properties": {"msg": {"type": "text"}}}  # no lease, no run fields
+    assert es.count(index=runs)["count"] == 1
+    assert list(es.indices.get(index=f"{fresh_alias}*")) == [runs]  # no generation either
+
+
+def test_a_runs_index_from_before_the_marker_is_adopted(
+    es: Any, fresh_alias: str, tmp_path: Path
+) -> None:
+    runs = f"{fresh_alias}-runs"
+    tpl = index.load_template(str(PROJECT_ROOT / "config" / "runs_template.json"))
+    es.indices.create(index=runs, mappings={"properties": tpl["mappings"]["properties"]})
+    done = _run(es, _seeds(tmp_path), fresh_alias)
+    assert done["counts"]["new"] == 5
+    meta = es.indices.get_mapping(index=runs)[runs]["mappings"]["_meta"]
+    assert meta == {"managed_by": index.MANAGED_BY, "alias": fresh_alias}
 
 
 def test_a_url_has_one_owner_file_on_every_run(es: Any, fresh_alias: str, tmp_path: Path) -> None:

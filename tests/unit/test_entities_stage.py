@@ -17,7 +17,7 @@ from etl.entities import (
     load_model,
     ner_text,
 )
-from etl.records import Article, SourceInfo
+from etl.records import Article, Quarantine, SourceInfo
 from etl.settings import PROJECT_ROOT, EntitySettings, Settings
 
 SETTINGS = Settings(entities=EntitySettings(batch_size=2))
@@ -176,3 +176,34 @@ def test_model_vocabulary_does_not_grow_with_the_words_of_a_run() -> None:
     assert len(strings) == before
     # Entities are plain strings, so they survive the end of the batch's memory zone.
     assert all({"Vladimir Putin", "Kim Jong Un"} <= set(a.entities.persons) for a in out)
+
+
+def test_an_article_the_entity_stage_fails_on_is_quarantined_and_its_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any exception from one article (here an unexpected bug on one text) costs that article
+    only: the batch is retried one by one and the others keep their entities."""
+    import etl.entities as stage
+
+    real = stage.entities_from_mentions
+
+    def fails_on_one(text: str, *args: object, **kw: object) -> object:
+        if "Pyongyang" in text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(text, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage, "entities_from_mentions", fails_on_one)
+    arts = [
+        _art("Dmitry Peskov spoke in Moscow.", n=0),
+        _art("Sergei Shoigu visited Pyongyang.", n=1),
+        _art("Maria Zakharova spoke for the Russian foreign ministry.", n=2),
+    ]
+    out = list(add_entities(arts, Settings(entities=EntitySettings(batch_size=3))))
+    good, bad, other = out
+    assert isinstance(bad, Quarantine) and bad.path == "doc1.txt"
+    assert bad.stage == "entities"
+    assert bad.reason == "RecursionError: maximum recursion depth exceeded"
+    assert isinstance(good, Article) and good.entities is not None
+    assert good.entities.persons == ("Dmitry Peskov",)
+    assert isinstance(other, Article) and other.entities is not None
+    assert other.entities.persons == ("Maria Zakharova",)
