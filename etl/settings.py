@@ -78,6 +78,7 @@ class BatchSettings(_Section):
     max_docs: int = 200
     max_chars: int = 4_000_000
     local_max_docs: int = 25
+    worker_max_batches: int = 20
 
 
 class AirflowSettings(_Section):

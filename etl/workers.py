@@ -71,6 +71,22 @@ def process_all(
         for b in batches:
             yield process_batch(ctx, b, settings, done)
         return
+    # Fresh worker processes every round: a worker's heap grows with the work it has done, so
+    # bounding that work bounds its peak whatever the run's size. (Python 3.11's
+    # max_tasks_per_child deadlocks with a queued backlog, cpython gh-115634.)
+    per_round = workers * max(1, settings.batches.worker_max_batches)
+    for start in range(0, len(batches), per_round):
+        yield from _pooled(ctx, batches[start : start + per_round], settings, workers, done)
+
+
+def _pooled(
+    ctx: RunContext,
+    batches: list[str],
+    settings: Settings,
+    workers: int,
+    done: DocsDone | None,
+) -> Iterator[str]:
+    """One round of :func:`process_all` on a fresh pool of ``workers`` processes."""
     spawn = mp.get_context("spawn")  # a fork would copy this process's clients and threads
     progress = spawn.Queue()
     stop = threading.Event()

@@ -51,8 +51,9 @@ def _docs(es: Any, alias: str) -> dict[str, dict[str, Any]]:
 
 
 def _run(es: Any, raw: Path, alias: str, **kw: Any) -> dict[str, Any]:
+    settings = kw.pop("settings", get_settings())
     return pipeline.run(
-        es, input_root=raw, alias=alias, mode="incremental", settings=get_settings(), **kw
+        es, input_root=raw, alias=alias, mode="incremental", settings=settings, **kw
     )
 
 
@@ -69,7 +70,12 @@ def test_one_export_is_split_into_batches_and_workers_do_not_change_the_result(
 ) -> None:
     raw = _export(tmp_path, 24)
     one = _run(es, raw, fresh_alias, batch_size=8, workers=1)
-    two = _run(es, raw, second_alias, batch_size=8, workers=2)
+    # Workers replaced after every batch: two rounds of fresh processes, the same result.
+    s = get_settings()
+    recycled = s.model_copy(
+        update={"batches": s.batches.model_copy(update={"worker_max_batches": 1})}
+    )
+    two = _run(es, raw, second_alias, batch_size=8, workers=2, settings=recycled)
     assert one["batches"] == two["batches"] == 3  # 24 records, 8 per batch
     assert one["counts"]["new"] == two["counts"]["new"] == 24
     assert two["workers"] == 2
