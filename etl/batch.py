@@ -22,6 +22,7 @@ from etl.batching import WorkItem
 from etl.context import RunContext
 from etl.documents import doc_id, to_document
 from etl.entities import add_entities
+from etl.fingerprints import fingerprints
 from etl.load import Item, load, remove_stale
 from etl.prepare import prepare_all
 from etl.readers import FileRef, Span, read
@@ -83,6 +84,7 @@ class _Processor:
         self.stats = BatchStats()
         self.held: deque[Quarantine] = deque()  # quarantined while entities buffer articles
         self.ingested_at = datetime.now(UTC).isoformat()
+        self.stages = fingerprints(settings).as_dict()
 
     def articles(self, items: list[WorkItem]) -> Iterator[Article]:
         """Prepared articles; quarantine records are held for the row stream."""
@@ -121,7 +123,9 @@ class _Processor:
         row: dict[str, Any] = {
             "kind": "doc",
             "id": doc_id(article),
-            "doc": to_document(article, run_id=self.ctx.run_id, ingested_at=self.ingested_at),
+            "doc": to_document(
+                article, run_id=self.ctx.run_id, ingested_at=self.ingested_at, stages=self.stages
+            ),
         }
         if article.record is not None:
             row["record"] = article.record

@@ -56,9 +56,23 @@ def doc_id(article: Article) -> str:
     return hashlib.sha256(source_key(article).encode("utf-8")).hexdigest()[:40]
 
 
+def entity_fields(ents: Entities) -> dict[str, Any]:
+    """The document's entity fields: facets, salience, the model and its stored spans."""
+    return {
+        "entities": {
+            "persons": list(ents.persons),
+            "organizations": list(ents.organizations),
+            "locations": list(ents.locations),
+            "other": list(ents.other),
+        },
+        "entity_mentions": entity_mentions(ents),
+        "entities_model": ents.model,
+        "ner_spans": [list(span) for span in ents.spans],
+    }
+
+
 def _fields(article: Article) -> dict[str, Any]:
     src = article.source
-    ents = article.entities
     doc: dict[str, Any] = {
         "title": article.title,
         "body": article.body,
@@ -72,14 +86,7 @@ def _fields(article: Article) -> dict[str, Any]:
             "format": src.format,
             "size": src.size,
         },
-        "entities": {
-            "persons": list(ents.persons) if ents else [],
-            "organizations": list(ents.organizations) if ents else [],
-            "locations": list(ents.locations) if ents else [],
-            "other": list(ents.other) if ents else [],
-        },
-        "entity_mentions": entity_mentions(ents) if ents else [],
-        "entities_model": ents.model if ents else "none",
+        **entity_fields(article.entities or Entities()),
     }
     if article.published_at is not None:
         doc["published_at"] = article.published_at.isoformat()
@@ -90,27 +97,50 @@ def _fields(article: Article) -> dict[str, Any]:
     return doc
 
 
-def content_hash(article: Article) -> str:
+# What a document says of the run that wrote it, not of the article: outside the content hash.
+LINEAGE_FIELDS = ("content_sha256", "ingested_at", "run_id", "pipeline_version")
+
+
+def content_hash(doc: dict[str, Any]) -> str:
     """Hash of what the pipeline derived (not of when or by which run it was loaded).
 
-    The file's mtime, size and hash are left out: touching a file, or appending records to an
+    Takes the document as :func:`to_document` makes it or as the index returns it, so a
+    document re-derived from what is stored hashes exactly like one made from its file. The
+    file's mtime, size and hash are left out: touching a file, or appending records to an
     export, is no change to the documents already in it (the loader refreshes those fields).
     """
-    fields = _fields(article)
-    fields["source"] = {k: v for k, v in fields["source"].items() if k not in FILE_FIELDS}
+    fields = {k: v for k, v in doc.items() if k not in LINEAGE_FIELDS}
+    src = fields.get("source") or {}
+    fields["source"] = {k: v for k, v in src.items() if k not in (*FILE_FIELDS, "modified_at")}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(f"{PIPELINE_VERSION}\n{blob}".encode()).hexdigest()
 
 
 def to_document(
-    article: Article, *, run_id: str, ingested_at: str, pipeline_version: str = PIPELINE_VERSION
+    article: Article,
+    *,
+    run_id: str,
+    ingested_at: str,
+    stages: dict[str, str],
+    pipeline_version: str = PIPELINE_VERSION,
 ) -> dict[str, Any]:
-    """The document exactly as the index mapping expects it."""
+    """The document exactly as the index mapping expects it; ``stages`` are the fingerprints
+    (:mod:`etl.fingerprints`) of the stages that made it."""
     doc = _fields(article)
+    doc["pipeline"] = dict(stages)
     if article.source.modified_at is not None:
         doc["source"]["modified_at"] = article.source.modified_at.isoformat()
-    doc["content_sha256"] = content_hash(article)
+    doc["content_sha256"] = content_hash(doc)
     doc["ingested_at"] = ingested_at
     doc["run_id"] = run_id
     doc["pipeline_version"] = pipeline_version
     return doc
+
+
+def with_entities(
+    doc: dict[str, Any], entities: Entities, stages: dict[str, str]
+) -> dict[str, Any]:
+    """A stored document with new entities (re-derived without its file) and fingerprints."""
+    out = {**doc, **entity_fields(entities), "pipeline": dict(stages)}
+    out["content_sha256"] = content_hash(out)
+    return out

@@ -127,8 +127,10 @@ def doc_mentions(doc: Doc) -> list[Mention]:
 def entities_from_mentions(
     text: str, mentions: Sequence[Mention], table: AliasTable, model: str
 ) -> Entities:
-    """Model spans plus alias-table matches over ``text``, canonicalised."""
-    return canonicalize(merge_mentions(text, mentions, table.find(text)), table, model)
+    """Model spans plus alias-table matches over ``text``, canonicalised; the model's spans
+    are kept on the result (``Entities.spans``) for re-canonicalising later."""
+    found = canonicalize(merge_mentions(text, mentions, table.find(text)), table, model)
+    return replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
 
 
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:

@@ -57,6 +57,9 @@ class Entities:
     # canonical name -> mentions in this document, for ranking salience (not a facet)
     mentions: dict[str, int] = field(default_factory=dict)
     model: str = "none"
+    # The model's own spans (text, label, start, end) over title + body, before the alias table
+    # and canonicalisation: stored, so an alias-table edit re-canonicalises without NER.
+    spans: tuple[tuple[str, str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl.documents import content_hash, doc_id, normalize_url, to_document
+from etl.documents import content_hash, doc_id, normalize_url, to_document, with_entities
 from etl.records import Article, Entities, SourceInfo
 from etl.settings import PROJECT_ROOT
 
+STAGES = {"clean": "c1", "metadata": "m1", "ner": "n1", "entities": "e1"}
 SRC = SourceInfo(
     path="a/b.txt",
     sha256="f" * 64,
@@ -87,7 +88,15 @@ def test_doc_id(a, b, same) -> None:
     ],
 )
 def test_content_hash(b, same) -> None:
-    assert (content_hash(ART) == content_hash(b)) is same
+    assert (_hash(ART) == _hash(b)) is same
+
+
+def _hash(article) -> str:
+    return content_hash(_doc(article))
+
+
+def _doc(article, run_id: str = "r1", ingested_at: str = "2026-01-01T00:00:00+00:00", **kw):
+    return to_document(article, run_id=run_id, ingested_at=ingested_at, stages=STAGES, **kw)
 
 
 def _mapping_paths(props: dict, prefix: str = "") -> set[str]:
@@ -121,23 +130,23 @@ def _doc_paths(doc: dict, prefix: str = "") -> set[str]:
 def test_every_document_field_is_in_the_strict_mapping(article) -> None:
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
     mapped = _mapping_paths(tpl["template"]["mappings"]["properties"])
-    doc = to_document(article, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    doc = _doc(article, "r1", "2026-01-01T00:00:00+00:00")
     assert _doc_paths(doc) - mapped == set()
 
 
 def test_document_fields() -> None:
-    doc = to_document(ART, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    doc = _doc(ART, "r1", "2026-01-01T00:00:00+00:00")
     assert doc["entities"]["persons"] == ["Vladimir Putin"]
     assert doc["entity_mentions"][0] == {"name": "Vladimir Putin", "type": "person", "count": 3}
     assert doc["published_at"] == "2023-09-13T00:00:00+00:00"
     assert doc["source"]["modified_at"] == "2024-01-01T00:00:00+00:00"
     assert doc["entities_model"] == "en_core_web_sm 3.8.0"
-    assert doc["content_sha256"] == content_hash(ART) and doc["run_id"] == "r1"
+    assert doc["content_sha256"] == _hash(ART) and doc["run_id"] == "r1"
 
 
 def test_load_time_and_run_do_not_change_the_hash_or_id() -> None:
-    a = to_document(ART, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
-    b = to_document(ART, run_id="r2", ingested_at="2026-06-01T00:00:00+00:00")
+    a = _doc(ART, "r1", "2026-01-01T00:00:00+00:00")
+    b = _doc(ART, "r2", "2026-06-01T00:00:00+00:00")
     assert a["content_sha256"] == b["content_sha256"] and a["ingested_at"] != b["ingested_at"]
     assert doc_id(ART) == doc_id(replace(ART, body="Other", entities=None))
 
@@ -162,6 +171,8 @@ def _leaves(doc: dict, prefix: str = ""):
 
 
 def _fits(kind: str, value: object) -> bool:
+    if kind == "object":  # enabled: false, stored and never parsed (ner_spans)
+        return True
     if kind in ("keyword", "text"):
         return isinstance(value, str)
     if kind == "date":
@@ -181,6 +192,33 @@ def test_every_value_has_the_type_its_field_is_mapped_to(article) -> None:
     """What dynamic:strict does not catch: a value Elasticsearch would refuse to parse."""
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
     types = _mapping_types(tpl["template"]["mappings"]["properties"])
-    doc = to_document(article, run_id="r1", ingested_at="2026-01-01T00:00:00+00:00")
+    doc = _doc(article, "r1", "2026-01-01T00:00:00+00:00")
     wrong = [(f, v) for f, v in _leaves(doc) if v is not None and not _fits(types[f], v)]
     assert wrong == []
+
+
+def test_a_stored_document_hashes_like_the_one_made_from_its_file() -> None:
+    """The index's copy (a JSON round trip) re-hashes to its content_sha256, so a document
+    re-derived from what is stored compares with one made from its file."""
+    doc = _doc(replace(ART, entities=replace(ART.entities, spans=(("Putin", "PERSON", 0, 5),))))
+    stored = json.loads(json.dumps(doc))
+    assert stored["ner_spans"] == [["Putin", "PERSON", 0, 5]]
+    assert content_hash(stored) == doc["content_sha256"]
+    same = with_entities(stored, replace(ART.entities, spans=(("Putin", "PERSON", 0, 5),)), STAGES)
+    assert same["content_sha256"] == doc["content_sha256"]
+    mentions = ART.entities.mentions.items()
+    counts = {("V. Putin" if k == "Vladimir Putin" else k): v for k, v in mentions}
+    renamed = replace(
+        ART.entities, persons=("V. Putin",), mentions=counts, spans=(("Putin", "PERSON", 0, 5),)
+    )
+    new = with_entities(stored, renamed, {**STAGES, "entities": "e2"})
+    assert new["entities"]["persons"] == ["V. Putin"] and new["pipeline"]["entities"] == "e2"
+    assert new["content_sha256"] != doc["content_sha256"]
+    assert (new["run_id"], new["body"]) == (doc["run_id"], doc["body"])
+
+
+@pytest.mark.parametrize("field", ["clean", "metadata", "ner", "entities"])
+def test_fingerprints_are_part_of_the_content(field: str) -> None:
+    a = _doc(ART)
+    b = to_document(ART, run_id="r1", ingested_at="x", stages={**STAGES, field: "other"})
+    assert a["content_sha256"] != b["content_sha256"] and b["pipeline"][field] == "other"
