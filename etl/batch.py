@@ -27,6 +27,7 @@ from etl.load import Item, load, remove_stale
 from etl.prepare import prepare_all
 from etl.readers import FileRef, Span, read
 from etl.records import Article, Quarantine, RawDoc, warning_line
+from etl.reprocess import process_stored
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import BatchStats, LoadCounts
@@ -85,9 +86,11 @@ class _Processor:
         self.held: deque[Quarantine] = deque()  # quarantined while entities buffer articles
         self.ingested_at = datetime.now(UTC).isoformat()
         self.stages = fingerprints(settings).as_dict()
+        self.redo: dict[str, str] = {}  # path -> the stale stage it is re-read for
 
     def articles(self, items: list[WorkItem]) -> Iterator[Article]:
         """Prepared articles; quarantine records are held for the row stream."""
+        self.redo = {i.path: i.redo for i in items if i.redo}
         secs = self.stats.stage_seconds
         raws = _timed(read_items(Path(self.ctx.input_root), items, self.settings), secs, "read")
         for result, warning in _timed(prepare_all(raws, self.settings), secs, "clean"):
@@ -129,6 +132,8 @@ class _Processor:
         }
         if article.record is not None:
             row["record"] = article.record
+        if redo := self.redo.get(article.source.path):
+            row["redo"] = redo
         return row
 
     def _quarantined(self, q: Quarantine) -> dict[str, Any]:
@@ -160,6 +165,8 @@ class _Processor:
 
 def batch_documents(batch_uri: str) -> int:
     """The documents a batch's manifest expects (for progress)."""
+    if StagingLayout.is_reprocess(StagingLayout.batch_name(batch_uri)):
+        return sum(1 for _ in stg.read_jsonl(batch_uri))
     return sum(WorkItem.from_json(i).docs for i in stg.read_json(batch_uri))
 
 
@@ -172,9 +179,14 @@ def process_batch(
     was broken still loads; a warning row says so.
     """
     layout = StagingLayout(ctx.staging)
-    items = [WorkItem.from_json(i) for i in stg.read_json(batch_uri)]
     name = layout.batch_name(batch_uri)
     out = layout.staged(name)
+    if layout.is_reprocess(name):
+        with stg.open_text(layout.quarantine(name, "process"), "w") as qf:
+            stats = process_stored(ctx, batch_uri, settings, out, qf, done)
+        stg.write_json(layout.stats(name), stats.to_json())
+        return out
+    items = [WorkItem.from_json(i) for i in stg.read_json(batch_uri)]
     with (
         stg.open_text(layout.quarantine(name, "process"), "w") as qf,
         stg.open_text(layout.warnings(name), "w") as wf,
@@ -198,7 +210,7 @@ def staged_items(staged_uri: str) -> Iterator[Item]:
     """The documents of a staged batch, streamed."""
     for row in stg.read_jsonl(staged_uri):
         if row["kind"] == "doc":
-            yield Item(row["id"], row["doc"], row.get("record"))
+            yield Item(row["id"], row["doc"], row.get("record"), row.get("redo"))
 
 
 def load_batch(
@@ -248,6 +260,8 @@ def _load(
             owner_alive=partial(_alive, Path(ctx.input_root)),
         )
     counts.staged = staged_uri
+    if layout.is_reprocess(name):
+        return counts  # stored documents, rewritten in place: no file was re-read
     if ctx.incremental:  # a full run fills a new generation: nothing stale can be in it
         whole = {p: ids for p, ids in produced.items() if p not in refused and p not in split}
         counts.removed = remove_stale(es, target, whole)

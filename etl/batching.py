@@ -31,6 +31,8 @@ class WorkItem:
     # offsets and the hash are only right for those very bytes.
     size: int | None = None
     modified_at: str | None = None
+    # Re-read although unchanged, because this stage's fingerprint is stale (etl.fingerprints).
+    redo: str | None = None
 
     @property
     def is_span(self) -> bool:

@@ -40,6 +40,7 @@ class Item(NamedTuple):
     id: str
     doc: dict[str, Any]
     record: int | None = None
+    redo: str | None = None  # re-derived for this stale stage (its file did not change)
 
 
 class LoadError(PipelineError):
@@ -61,6 +62,7 @@ class _Pending:
     path: str
     sha256: str | None
     record: int | None
+    redo: str | None = None
 
 
 def load(
@@ -117,7 +119,7 @@ def load(
                     continue
                 if d.action["_op_type"] != "update":
                     kind = "updated" if it.id in existing else "new"
-                    pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record)
+                    pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record, it.redo)
                 yield d.action
 
     for ok, item in _guarded(
@@ -143,7 +145,9 @@ def load(
                 log.warning("could not refresh source.modified_at of %s: %s", doc_id, _reason(info))
             continue
         p = pending.pop(doc_id, None) or _Pending("new", doc_id, None, None)
-        if ok:
+        if ok and p.redo and p.kind == "updated":
+            counts.add_reprocessed(p.redo)
+        elif ok:
             counts.add(p.kind)
         else:
             counts.failed += 1

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from etl import index, lease, runs
+from etl import index, lease, reprocess, runs
 from etl import staging as stg
 from etl.batch import batch_documents, load_batch, process_batch, remove_stale_spans
 from etl.batching import WorkItem, cut, cut_work
-from etl.changes import unchanged_paths
+from etl.changes import SAME, file_states
 from etl.context import RunContext, new_run_id
 from etl.errors import NotOurs, PipelineError, UsageError
+from etl.fingerprints import fingerprints
 from etl.naming import check_alias
 from etl.readers import FileRef, check_root, plan_spans
 from etl.readers import discover as discover_files
@@ -52,6 +53,7 @@ __all__ = [
     "load_batch",
     "new_run_id",
     "note_failure",
+    "plan_rederive",
     "process_batch",
     "record_failure",
     "renew_lease",
@@ -227,15 +229,22 @@ def _work_items(
     since = datetime.fromisoformat(ctx.since) if ctx.since else None
     refs = discover_files(root, settings, since=since)
     check = ctx.incremental and es is not None and ctx.target_index is not None
+    stages = fingerprints(settings)
     for chunk in cut(refs, max_docs=LOOKUP_PATHS):
         found.files_seen += len(chunk)
-        same: set[str] = set()
+        states: dict[str, str] = {}
         if check and es is not None and ctx.target_index is not None:
-            same = unchanged_paths(es, ctx.target_index, chunk)
-        found.skipped_unchanged += len(same)
+            states = file_states(es, ctx.target_index, chunk, stages)
         for ref in chunk:
-            if ref.rel_path not in same:
-                yield from work_items(root, ref, settings, max_docs=max_docs)
+            state = states.get(ref.rel_path)
+            if state == SAME:
+                found.skipped_unchanged += 1
+                continue
+            for item in work_items(root, ref, settings, max_docs=max_docs):
+                if state is not None:  # unchanged bytes, a stale stage: counted as reprocessed
+                    found.stale_docs[state] = found.stale_docs.get(state, 0) + item.docs
+                    item = replace(item, redo=state)
+                yield item
 
 
 def work_items(
@@ -287,14 +296,31 @@ def finalize(
 def _process_and_load(
     es: Elasticsearch | None,
     ctx: RunContext,
+    settings: Settings,
+    progress: Progress | None,
+    max_docs: int,
+) -> list[LoadCounts]:
+    """Discover, then process the batches on ``ctx.workers`` processes and load each in batch
+    order; then the same for the stored documents whose entities are stale."""
+    batches = discover(ctx, settings, max_docs=max_docs, es=es)
+    found = DiscoverSummary.from_json(stg.read_json(StagingLayout(ctx.staging).discover_summary()))
+    expected = found.documents
+    if progress:
+        progress.expect(expected)
+    results = _batches(es, ctx, batches, settings, progress)
+    redo = plan_rederive(es, ctx, settings, max_docs=max_docs)
+    if redo and progress:
+        progress.expect(expected + sum(batch_documents(b) for b in redo))
+    return results + _batches(es, ctx, redo, settings, progress)
+
+
+def _batches(
+    es: Elasticsearch | None,
+    ctx: RunContext,
     batches: list[str],
     settings: Settings,
     progress: Progress | None,
 ) -> list[LoadCounts]:
-    """Process the batches on ``ctx.workers`` processes and load each, in batch order."""
-    if progress:
-        found = stg.read_json(StagingLayout(ctx.staging).discover_summary())
-        progress.expect(DiscoverSummary.from_json(found).documents)
     done = progress.advance if progress else None
     results = []
     for staged in process_all(ctx, batches, settings, workers=ctx.workers, done=done):
@@ -302,6 +328,19 @@ def _process_and_load(
         if es is not None:
             runs.renew_lease(es, ctx, settings)
     return results
+
+
+def plan_rederive(
+    es: Elasticsearch | None, ctx: RunContext, settings: Settings, *, max_docs: int
+) -> list[str]:
+    """After the file batches are loaded: batches of the stored documents whose entities are
+    stale (an alias-table edit, a new model), re-derived without reading their files.
+
+    Incremental runs only: a full run makes every document afresh. A dry run stages nothing.
+    """
+    if es is None or ctx.dry_run or not ctx.incremental or ctx.target_index is None:
+        return []
+    return reprocess.plan(es, ctx, settings, max_docs=max_docs)
 
 
 @contextlib.contextmanager
@@ -350,8 +389,7 @@ def run(
         )
         try:
             max_docs = batch_size or settings.batches.local_max_docs
-            batches = discover(ctx, settings, max_docs=max_docs, es=es)
-            results = _process_and_load(es, ctx, batches, settings, progress)
+            results = _process_and_load(es, ctx, settings, progress, max_docs)
             return finalize(es, ctx, results, settings)
         except RecordNotWritten:
             raise  # the run completed and is published: recording it as failed would be wrong

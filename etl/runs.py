@@ -187,6 +187,9 @@ def finalize(
     layout = StagingLayout(ctx.staging)
     totals = gather(layout, load_results)
     totals.counts.removed += removed
+    # Re-derived from what is stored: their files were skipped unread (counted as unchanged).
+    stored = sum(totals.counts.reprocessed_stages.get(s, 0) for s in ("entities", "ner"))
+    totals.counts.unchanged = max(0, totals.counts.unchanged - stored)
     writes = es is not None and not ctx.dry_run and ctx.target_index is not None
     es_version = None
     if writes and es is not None and ctx.target_index:

@@ -96,6 +96,7 @@ def remove(location: str) -> None:
 
 
 Step = Literal["process", "load"]
+REPROCESS = "redo-"  # name prefix of the batches of stored documents to re-derive
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,15 @@ class StagingLayout:
     def manifest(self, n: int) -> str:
         """The manifest of batch ``n`` (0-based)."""
         return self.manifest_of(f"batch-{n:05d}")
+
+    def reprocess_manifest(self, n: int) -> str:
+        """Batch ``n`` of stored documents to re-derive (their ``_source``, JSON lines)."""
+        return join(self.root, "batches", f"{REPROCESS}{n:05d}.jsonl")
+
+    @staticmethod
+    def is_reprocess(name: str) -> bool:
+        """Whether the batch called ``name`` re-derives stored documents (no raw files)."""
+        return name.startswith(REPROCESS)
 
     def manifest_of(self, name: str) -> str:
         """The manifest of the batch called ``name`` (``batch-00003``)."""

@@ -35,6 +35,8 @@ class DiscoverSummary(_Json):
     skipped_unchanged: int = 0
     batches: int = 0
     documents: int = 0  # expected: one per file, the record count of each JSON-lines span
+    # Documents of files re-read, their bytes unchanged, because a stage's fingerprint is stale.
+    stale_docs: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,11 +64,19 @@ class LoadCounts(_Json):
     quarantined: int = 0  # refused + duplicates of a document this run already loaded
     removed: int = 0  # documents a re-read file no longer produces
     would_load: int = 0  # dry runs: documents that would have been loaded
+    # Documents re-derived because a stage's fingerprint was stale, their file unchanged.
+    reprocessed: int = 0
+    reprocessed_stages: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def add(self, kind: str, n: int = 1) -> None:
         """Count ``n`` documents as ``kind`` (one of the int fields)."""
         setattr(self, kind, getattr(self, kind) + n)
+
+    def add_reprocessed(self, stage: str, n: int = 1) -> None:
+        """Count ``n`` documents re-derived from ``stage`` on (clean, metadata, entities, ner)."""
+        self.reprocessed += n
+        self.reprocessed_stages[stage] = self.reprocessed_stages.get(stage, 0) + n
 
 
 @dataclass
@@ -83,6 +93,11 @@ class RunCounts(_Json):
     quarantined: int = 0
     failed: int = 0
     warnings: int = 0
+    # Documents re-derived because a stage's fingerprint was stale (their files unchanged),
+    # and how many from each stage on: clean and metadata re-read the file; entities
+    # re-canonicalises the stored model spans; ner runs the model on the stored text.
+    reprocessed: int = 0
+    reprocessed_stages: dict[str, int] = field(default_factory=dict)
 
     def add_discover(self, found: DiscoverSummary) -> None:
         self.files_seen += found.files_seen
@@ -93,10 +108,12 @@ class RunCounts(_Json):
         self.processed += stats.docs
         self.quarantined += stats.quarantined + load.quarantined
         self.warnings += stats.warnings
-        for name in ("new", "updated", "unchanged", "failed", "removed"):
+        for name in ("new", "updated", "unchanged", "failed", "removed", "reprocessed"):
             setattr(self, name, getattr(self, name) + getattr(load, name))
+        for stage, n in load.reprocessed_stages.items():
+            self.reprocessed_stages[stage] = self.reprocessed_stages.get(stage, 0) + n
 
     @property
     def loaded(self) -> int:
         """Documents the target index holds after this run's loads."""
-        return self.new + self.updated + self.unchanged
+        return self.new + self.updated + self.unchanged + self.reprocessed

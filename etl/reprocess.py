@@ -1,0 +1,212 @@
+"""Entities re-derived from what is stored, without the raw files: the curation pass.
+
+After a run's file batches are loaded, the documents whose ``pipeline.entities`` fingerprint
+is stale (an alias-table edit, a new model) are found with one query and staged in batches
+like any other work, with their stored ``_source``. Processing such a batch needs no
+Elasticsearch and no raw file:
+
+- ``pipeline.ner`` still current: the stored model spans (``ner_spans``) are re-canonicalised
+  with the current alias table, a pure function that costs milliseconds a document;
+- the model changed, or the document predates stored spans: NER runs again on the stored title
+  and body (counted as ``ner``).
+
+Rows are loaded by the ordinary loader and counted as ``reprocessed`` with the stage named.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any
+
+from elasticsearch import helpers
+
+from etl import staging as stg
+from etl.batching import cut
+from etl.context import RunContext
+from etl.documents import with_entities
+from etl.entities import (
+    GAZETTEER,
+    add_entities,
+    entities_from_mentions,
+    gazetteer_entities,
+    ner_text,
+)
+from etl.fingerprints import Fingerprints, fingerprints
+from etl.gazetteer import AliasTable, load_alias_table
+from etl.mentions import Mention
+from etl.records import Article, Entities, Quarantine, SourceInfo
+from etl.settings import Settings
+from etl.staging import StagingLayout
+from etl.stats import BatchStats
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+
+log = logging.getLogger(__name__)
+
+_SCAN_PAGE = 500  # documents per scroll page while staging stale documents
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored document to re-derive: its id and ``_source``."""
+
+    id: str
+    source: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source}
+
+
+def stale_query(stages: Fingerprints) -> dict[str, Any]:
+    """Documents whose entities were made with another alias table, model or code."""
+    return {"bool": {"must_not": [{"term": {"pipeline.entities": stages.entities}}]}}
+
+
+def count_stale(es: Elasticsearch, index: str, settings: Settings) -> int:
+    """How many documents the pass would re-derive (for ``--dry-run``)."""
+    resp = es.count(index=index, query=stale_query(fingerprints(settings)))
+    return int(resp["count"])
+
+
+def plan(es: Elasticsearch, ctx: RunContext, settings: Settings, *, max_docs: int) -> list[str]:
+    """Stage the stale documents in batches of at most ``max_docs``; return the batches.
+
+    Streams: one scroll page and one batch in memory at a time.
+    """
+    if ctx.target_index is None:
+        return []
+    es.indices.refresh(index=ctx.target_index)
+    layout = StagingLayout(ctx.staging)
+    hits = helpers.scan(
+        es,
+        index=ctx.target_index,
+        query={"query": stale_query(fingerprints(settings))},
+        size=_SCAN_PAGE,
+    )
+    batches: list[str] = []
+    stored = (Stored(h["_id"], h["_source"]) for h in hits)
+    for batch in cut(stored, max_docs=max_docs, chars=lambda s: len(s.source.get("body", ""))):
+        loc = layout.reprocess_manifest(len(batches))
+        stg.write_jsonl(loc, (s.to_json() for s in batch))
+        batches.append(loc)
+    return batches
+
+
+def stored_docs(batch_uri: str) -> Iterator[Stored]:
+    """The stored documents of a staged re-derivation batch."""
+    for row in stg.read_jsonl(batch_uri):
+        yield Stored(row["id"], row["source"])
+
+
+def recanonicalize(source: dict[str, Any], table: AliasTable) -> Entities | None:
+    """Entities of a stored document from its stored model spans and the current alias table;
+    None when it has none stored (made before they were kept): it needs NER again."""
+    model = str(source.get("entities_model") or "")
+    text = ner_text(_article(source))
+    if model == GAZETTEER:
+        return gazetteer_entities(text, table)
+    spans = source.get("ner_spans")
+    if not isinstance(spans, list) or model in ("", "none"):
+        return None
+    mentions = [Mention(str(t), str(label), int(s), int(e)) for t, label, s, e in spans]
+    return entities_from_mentions(text, mentions, table, model)
+
+
+def _article(source: dict[str, Any]) -> Article:
+    """Enough of an Article for the entities stage: title, body, language, provenance."""
+    src = source.get("source") or {}
+    info = SourceInfo(
+        path=str(src.get("path", "")),
+        sha256=str(src.get("sha256", "")),
+        format=src.get("format", "txt"),
+        size=int(src.get("size") or 0),
+    )
+    return Article(
+        source=info,
+        title=source.get("title"),
+        body=str(source.get("body") or ""),
+        language=str(source.get("language") or "und"),
+    )
+
+
+class Rederiver:
+    """One batch's pass from stored documents to staged rows."""
+
+    def __init__(self, ctx: RunContext, settings: Settings) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.stages = fingerprints(settings)
+        self.table = load_alias_table(settings.path(settings.entities.aliases))
+        self.ingested_at = datetime.now(UTC).isoformat()
+        self.stats = BatchStats()
+
+    def rows(self, docs: Iterable[Stored]) -> Iterator[dict[str, Any]]:
+        """Staged rows: re-canonicalised documents, then those that needed NER again."""
+        again: list[Stored] = []
+        for doc in docs:
+            try:
+                ents = self._from_spans(doc.source)
+            except Exception as e:  # one bad document costs itself
+                yield self._quarantined(doc, e)
+                continue
+            if ents is None:
+                again.append(doc)
+                continue
+            yield self._row(doc, ents, "entities")
+        yield from self._with_ner(again)
+
+    def _from_spans(self, source: dict[str, Any]) -> Entities | None:
+        if (source.get("pipeline") or {}).get("ner") != self.stages.ner:
+            return None  # the model or its settings changed: the spans are stale too
+        return recanonicalize(source, self.table)
+
+    def _with_ner(self, docs: list[Stored]) -> Iterator[dict[str, Any]]:
+        """NER on the stored text; the entities stage yields one result per article, in order."""
+        results = add_entities((_article(d.source) for d in docs), self.settings)
+        for doc, result in zip(docs, results, strict=True):
+            if isinstance(result, Quarantine):
+                yield self._quarantined(doc, result.reason)
+            elif result.entities is not None:
+                yield self._row(doc, result.entities, "ner")
+
+    def _row(self, doc: Stored, ents: Entities, stage: str) -> dict[str, Any]:
+        new = with_entities(doc.source, ents, self.stages.as_dict())
+        new.update(run_id=self.ctx.run_id, ingested_at=self.ingested_at)
+        return {"kind": "doc", "id": doc.id, "doc": new, "redo": stage}
+
+    def _quarantined(self, doc: Stored, error: Exception | str) -> dict[str, Any]:
+        self.stats.quarantined += 1
+        src = doc.source.get("source") or {}
+        reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        q = Quarantine(str(src.get("path", doc.id)), src.get("sha256"), "entities", reason)
+        return {"kind": "quarantine", **q.as_dict()}
+
+
+def process_stored(
+    ctx: RunContext,
+    batch_uri: str,
+    settings: Settings,
+    out: str,
+    qf: IO[str],
+    done: Callable[[int], None] | None = None,
+) -> BatchStats:
+    """Re-derive one staged batch of stored documents into the staged file ``out``."""
+    started = time.perf_counter()
+    proc = Rederiver(ctx, settings)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for row in proc.rows(stored_docs(batch_uri)):
+            if row["kind"] == "quarantine":
+                stg.write_line(qf, {k: v for k, v in row.items() if k != "kind"})
+            elif done:
+                done(1)
+            yield row
+
+    stg.write_jsonl(out, rows())
+    proc.stats.stage_seconds["entities"] = round(time.perf_counter() - started, 3)
+    return proc.stats
