@@ -12,6 +12,8 @@ Elasticsearch alias given by **index**, ready for faceted search in Kibana.
 | `discover` | lists new or changed files (optionally only those modified since **since**) |
 | `process` | one mapped task per batch: clean, metadata, entities; writes a staged batch |
 | `load` | one mapped task per staged batch: streaming bulk load, rejected documents quarantined |
+| `plan_rederive` | stages the stored documents whose entities are stale (alias-table edit, new model) |
+| `rederive` / `load_rederived` | mapped: entities re-derived from what is stored, no raw file read |
 | `finalize` | full: count check, atomic alias swap; then the run record in `<index>-runs` |
 | `close_run` | teardown: a run that did not finish gets `status: failed` and loses its new index |
 
@@ -130,11 +132,16 @@ def news_etl() -> None:
         return glue.load(ctx, staged_uri)
 
     # An incremental night with nothing new maps process/load over no batches, which skips
-    # them; the run still gets its record.
+    # them; the run still goes on.
+    @task(trigger_rule=TriggerRule.NONE_FAILED)
+    def plan_rederive(ctx: dict, loaded: list[dict], params: dict | None = None) -> list[str]:
+        """After the file batches: stage the stored documents whose entities are stale."""
+        return glue.plan_rederive(ctx, batch_size=int((params or {})["batch_size"]))
+
     @task(outlets=[NEWS_INDEX], trigger_rule=TriggerRule.NONE_FAILED)
-    def finalize(ctx: dict, results: list[dict]) -> dict:
+    def finalize(ctx: dict, results: list[dict], rederived: list[dict]) -> dict:
         """Swap the alias (full), write the run record, log quarantine and warnings."""
-        return glue.finalize(ctx, list(results))
+        return glue.finalize(ctx, [*results, *rederived])
 
     # No retries: it only records what happened, and a retry would show as up_for_retry.
     @teardown
@@ -145,7 +152,12 @@ def news_etl() -> None:
 
     ctx = start()
     staged = process.partial(ctx=ctx).expand(batch_uri=discover(ctx))
-    done = finalize(ctx, load.partial(ctx=ctx).expand(staged_uri=staged))
+    loaded = load.partial(ctx=ctx).expand(staged_uri=staged)
+    # The same tasks again over stored documents (task ids of their own in the grid).
+    rederive = process.override(task_id="rederive", trigger_rule=TriggerRule.NONE_FAILED)
+    load_rederived = load.override(task_id="load_rederived")
+    restaged = rederive.partial(ctx=ctx).expand(batch_uri=plan_rederive(ctx, loaded))
+    done = finalize(ctx, loaded, load_rederived.partial(ctx=ctx).expand(staged_uri=restaged))
     # A teardown without a setup runs once everything upstream is done, whatever their state,
     # and is ignored for the run's state: a failed run stays failed.
     done >> close_run(ctx)

@@ -122,6 +122,14 @@ def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
         return pipeline.discover(run, get_settings(), max_docs=batch_size, es=es)
 
 
+def plan_rederive(ctx: dict[str, Any], batch_size: int) -> list[str]:
+    """Task ``plan_rederive``: batches of stored documents whose entities are stale."""
+    from etl import pipeline
+
+    with _task(ctx, "plan_rederive") as (run, es):
+        return pipeline.plan_rederive(es, run, get_settings(), max_docs=batch_size)
+
+
 def process(ctx: dict[str, Any], batch_uri: str) -> str:
     """Task ``process`` (mapped): clean, metadata, entities for one batch."""
     from etl import pipeline

@@ -156,12 +156,27 @@ def test_retries_with_exponential_backoff(dag):
 
 def test_tasks_are_wired_discover_process_load_finalize(dag):
     ids = {t.task_id for t in dag.tasks}
-    assert ids == {"start", "discover", "process", "load", "finalize", "close_run"}
+    assert ids == {
+        "start",
+        "discover",
+        "process",
+        "load",
+        "plan_rederive",
+        "rederive",
+        "load_rederived",
+        "finalize",
+        "close_run",
+    }
     up = {t.task_id: {u.task_id for u in t.upstream_list} for t in dag.tasks}
     assert up["discover"] == {"start"}
     assert up["process"] >= {"discover"}
     assert up["load"] >= {"process"}
-    assert up["finalize"] >= {"load"}
+    # Stored documents are re-derived only once every file batch is loaded (the query for
+    # stale entities must not see documents a file batch is about to rewrite).
+    assert up["plan_rederive"] >= {"load"}
+    assert up["rederive"] >= {"plan_rederive"}
+    assert up["load_rederived"] >= {"rederive"}
+    assert up["finalize"] >= {"load", "load_rederived"}
 
 
 def test_a_run_that_fails_is_closed_by_a_teardown_that_does_not_decide_its_state(dag):
@@ -186,7 +201,7 @@ def test_batches_are_mapped_tasks(dag):
     from airflow.sdk.definitions.mappedoperator import MappedOperator
 
     mapped = {t.task_id for t in dag.tasks if isinstance(t, MappedOperator)}
-    assert mapped == {"process", "load"}
+    assert mapped == {"process", "load", "rederive", "load_rederived"}
 
 
 def test_finalize_emits_the_index_asset(dag):
