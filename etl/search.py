@@ -1,6 +1,7 @@
 """Faceted full-text search over the news index: query building and response shaping.
 
-Pure functions plus two thin calls that take an Elasticsearch client; no Airflow, no globals.
+Pure functions plus thin calls that take an Elasticsearch client; no Airflow, no globals.
+Searches serve only aliases the pipeline manages (:func:`check_managed`).
 The command line (``python -m etl search`` / ``summary``) and the Airflow plugin's search page
 both use this module, so they show the same results and counts.
 """
