@@ -12,7 +12,8 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from etl import search as s
@@ -72,17 +73,6 @@ def add_parsers(subparsers: Any) -> None:
     q.set_defaults(func=run_summary)
 
 
-def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
-    """``FIELD=VALUE`` strings to {field: [values]}; raises SearchUsageError on bad input."""
-    out: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise s.SearchUsageError(f"--filter needs FIELD=VALUE, got {item!r}")
-        out.setdefault(s.resolve_field(name), []).append(value.strip())
-    return out
-
-
 def _client() -> Elasticsearch:
     from etl.es import client
 
@@ -107,7 +97,7 @@ def _guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
         if isinstance(e, NotFoundError):
             msg = f"index {args.index!r} not found at {redact(get_settings().env.es_target)}"
         elif isinstance(e, ApiError):
-            msg = f"Elasticsearch refused the request: {e.message} ({e.meta.status})"
+            msg = f"Elasticsearch refused the request: {s.refusal(e)} ({e.meta.status})"
         else:
             where = redact(get_settings().env.es_target)
             msg = f"cannot reach Elasticsearch at {where} ({type(e).__name__})"
@@ -120,7 +110,7 @@ def run_search(args: argparse.Namespace) -> int:
     args.index = args.index or get_settings().elasticsearch.alias
 
     def work() -> int:
-        filters = parse_filters(args.filter)
+        filters = s.parse_filters(args.filter)
         kwargs: dict[str, Any] = {
             "filters": filters,
             "since": args.since,
@@ -169,6 +159,18 @@ def _day(value: str | None) -> str:
     return value[:10] if value else "no date"
 
 
+def plain(value: object, style: str = "") -> Text:
+    """A value from a document or the command line as rich Text, never as markup.
+
+    Text is not parsed for ``[markup]`` (a facet value ``[/]`` or ``[link=...]`` prints as
+    itself), and control characters are dropped so no value can move the terminal's cursor.
+    """
+    from rich.text import Text
+
+    text = s.as_text(value) or ""
+    return Text("".join(c for c in text if c == "\t" or unicodedata.category(c) != "Cc"), style)
+
+
 def highlighted(fragment: str, color: bool = True) -> Text:
     """A highlight fragment as rich Text: matches in bold yellow, or »marked« without colour."""
     from rich.text import Text
@@ -177,15 +179,16 @@ def highlighted(fragment: str, color: bool = True) -> Text:
     for part, match in s.segments(fragment):
         part = re.sub(r"\s+", " ", part)
         if match:
-            text.append(part if color else f"»{part}«", style="bold yellow")
+            text.append_text(plain(part if color else f"»{part}«", style="bold yellow"))
         else:
-            text.append(part)
+            text.append_text(plain(part))
     return text
 
 
 def _facet_tables(facets: dict[str, list[tuple[str, int]]]) -> Any:
     from rich.columns import Columns
     from rich.table import Table
+    from rich.text import Text
 
     tables = []
     for name, pairs in facets.items():
@@ -193,9 +196,9 @@ def _facet_tables(facets: dict[str, list[tuple[str, int]]]) -> Any:
         table.add_column(s.FACETS[name], overflow="fold")
         table.add_column("docs", justify="right")
         for value, count in pairs:
-            table.add_row(value, str(count))
+            table.add_row(plain(value), str(count))
         if not pairs:
-            table.add_row("[dim](none)[/dim]", "")
+            table.add_row(Text("(none)", style="dim"), "")
         tables.append(table)
     return Columns(tables, padding=(0, 2))
 
@@ -207,23 +210,23 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
     color = console.color_system is not None
     what = f'"{args.query}"' if args.query else "all documents"
     shown = f"{len(result.hits)} shown" if result.total > len(result.hits) else ""
-    head = Text(f"{result.total} result{'s' if result.total != 1 else ''} for {what} in ")
-    head.append(args.index, style="bold")
+    head = Text(f"{result.total} result{'s' if result.total != 1 else ''} for ")
+    head.append_text(plain(what)).append(" in ").append_text(plain(args.index, style="bold"))
     for item in args.filter:
-        head.append(f"  [{item}]", style="cyan")
+        head.append_text(plain(f"  [{item}]", style="cyan"))
     if shown:
         head.append(f"  ({shown})", style="dim")
     console.print(head)
     for n, hit in enumerate(result.hits, start=1 + args.from_):
         title = hit.highlights.get("title")
         line = Text(f"{n:>3}. ")
-        line.append_text(highlighted(title[0], color) if title else Text(hit.title))
+        line.append_text(highlighted(title[0], color) if title else plain(hit.title))
         line.stylize("bold", 5)
         console.print(line)
         meta = " · ".join(
             x for x in (hit.source or "unknown source", _day(hit.date), hit.language) if x
         )
-        console.print(Text(f"     {meta}", style="dim"))
+        console.print(plain(f"     {meta}", style="dim"))
         for frag in hit.highlights.get("body", [])[:2]:
             console.print(Text("     … ").append_text(highlighted(frag, color)).append(" …"))
     console.print()
@@ -235,11 +238,9 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
 
 def render_summary(console: Console, result: s.Summary) -> None:
     """Count, date range, top facet values and the last run."""
-    from rich.text import Text
 
     lo, hi = result.date_range
-    head = Text()
-    head.append(result.index, style="bold")
+    head = plain(result.index, style="bold")
     head.append(f": {result.documents} document{'s' if result.documents != 1 else ''}")
     if lo or hi:
         head.append(f", published {_day(lo)} – {_day(hi)}")
@@ -248,12 +249,10 @@ def render_summary(console: Console, result: s.Summary) -> None:
     run = result.last_run
     if run:
         counts = ", ".join(f"{k} {v}" for k, v in (run.get("counts") or {}).items())
-        console.print(
-            Text(
-                f"Last run {run.get('run_id')} ({run.get('mode')}, {run.get('status')}), "
-                f"ended {run.get('ended_at') or '?'}: {counts}",
-                style="dim",
-            )
+        line = (
+            f"Last run {run.get('run_id')} ({run.get('mode')}, {run.get('status')}), "
+            f"ended {run.get('ended_at') or '?'}: {counts}"
         )
+        console.print(plain(line, style="dim"))
     else:
-        console.print(Text(f"No run records in {result.index}-runs.", style="dim"))
+        console.print(plain(f"No run records in {result.index}-runs.", style="dim"))

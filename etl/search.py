@@ -1,20 +1,25 @@
 """Faceted full-text search over the news index: query building and response shaping.
 
-Pure functions plus two thin calls that take an Elasticsearch client; no Airflow, no globals.
+Pure functions plus thin calls that take an Elasticsearch client; no Airflow, no globals.
+Searches serve only aliases the pipeline manages (:func:`check_managed`).
 The command line (``python -m etl search`` / ``summary``) and the Airflow plugin's search page
 both use this module, so they show the same results and counts.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from etl.errors import UsageError
+from etl.naming import alias_problem
+
 if TYPE_CHECKING:
-    from elasticsearch import Elasticsearch
+    from elasticsearch import ApiError, Elasticsearch
 
 # Facets shown with every result list: name -> keyword field of the index contract.
 FACETS: dict[str, str] = {
@@ -61,9 +66,17 @@ _SOURCE_FIELDS = ["title", "source.name", "published_at", "language", "entities"
 _ENTITY_KINDS = ("persons", "organizations", "locations", "other")
 DEFAULT_SIZE = 10
 FACET_SIZE = 10
+# Elasticsearch's index.max_result_window (the template keeps the default): from + size beyond
+# it is refused by the server with a long message, so it is refused here first.
+MAX_RESULT_WINDOW = 10_000
+# Every word becomes one clause per text field (about ten with the entity fields), and the
+# server refuses a query beyond its maxClauseCount (16384 on the local node, less on a small
+# heap) with an opaque error: long queries are refused before they are sent.
+MAX_QUERY_CHARS = 1_000
+MAX_QUERY_WORDS = 100
 
 
-class SearchUsageError(ValueError):
+class SearchUsageError(UsageError):
     """A search request the caller must fix (unknown filter field, bad date, bad size)."""
 
 
@@ -75,6 +88,53 @@ def resolve_field(name: str) -> str:
     if key.lower() in FIELD_ALIASES:
         return FIELD_ALIASES[key.lower()]
     raise SearchUsageError(f"unknown filter field {name!r} (allowed: {', '.join(FILTER_FIELDS)})")
+
+
+def parse_filter(item: str) -> tuple[str, str]:
+    """One ``FIELD=VALUE`` filter (the CLI's ``--filter``, the page's ``f=``) as (field, value).
+
+    The field is resolved to its keyword field; anything else is a SearchUsageError.
+    """
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise SearchUsageError(f"a filter needs FIELD=VALUE, got {item!r}")
+    return resolve_field(name), value.strip()
+
+
+def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
+    """``FIELD=VALUE`` strings to {field: [values]}, each value once, in the order given."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        fld, value = parse_filter(item)
+        values = out.setdefault(fld, [])
+        if value not in values:
+            values.append(value)
+    return out
+
+
+def check_text(text: str) -> str:
+    """The query text, stripped; a SearchUsageError when it is too long to send."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchUsageError(
+            f"the query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
+        )
+    if (words := len(text.split())) > MAX_QUERY_WORDS:
+        raise SearchUsageError(
+            f"the query has {words} words; at most {MAX_QUERY_WORDS} are allowed"
+        )
+    return text
+
+
+def check_paging(size: int, from_: int, facet_size: int = FACET_SIZE) -> None:
+    """Refuse a page Elasticsearch would refuse (negative, or beyond its result window)."""
+    if size < 0 or from_ < 0 or facet_size < 1:
+        raise SearchUsageError("size and from must be >= 0, facet size >= 1")
+    if size + from_ > MAX_RESULT_WINDOW:
+        raise SearchUsageError(
+            f"size + from must be at most {MAX_RESULT_WINDOW} (got {size + from_}); "
+            "narrow the search instead"
+        )
 
 
 def _date_bound(value: date | datetime | str, *, upper: bool) -> str:
@@ -95,6 +155,65 @@ def _date_bound(value: date | datetime | str, *, upper: bool) -> str:
     return f"{day}||/d" if upper else day
 
 
+def _filter_clauses(
+    filters: Mapping[str, Sequence[str]] | None,
+    since: date | datetime | str | None,
+    until: date | datetime | str | None,
+    language: str | None,
+    source: str | None,
+) -> list[dict[str, Any]]:
+    """The AND-ed filter clauses: one ``terms`` per field (values OR-ed), one date range."""
+    merged: dict[str, list[str]] = {}
+    for name, values in (filters or {}).items():
+        merged.setdefault(resolve_field(name), []).extend(values)
+    if language:
+        merged.setdefault("language", []).append(language)
+    if source:
+        merged.setdefault("source.name", []).append(source)
+    clauses: list[dict[str, Any]] = [
+        {"terms": {fld: list(dict.fromkeys(vals))}} for fld, vals in merged.items() if vals
+    ]
+    if since or until:
+        bounds: dict[str, str] = {}
+        if since:
+            bounds["gte"] = _date_bound(since, upper=False)
+        if until:
+            bounds["lte"] = _date_bound(until, upper=True)
+        clauses.append({"range": {"published_at": bounds}})
+    return clauses
+
+
+def _text_query(text: str) -> dict[str, Any]:
+    if not text:
+        return {"match_all": {}}
+    return {"multi_match": {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields"}}
+
+
+def _aggregations(facet_size: int) -> dict[str, Any]:
+    aggs: dict[str, Any] = {
+        name: {"terms": {"field": fld, "size": facet_size}} for name, fld in FACETS.items()
+    }
+    aggs["date_min"] = {"min": {"field": "published_at"}}
+    aggs["date_max"] = {"max": {"field": "published_at"}}
+    return aggs
+
+
+# Stemmed matches (satellites ~ satellite) highlight in the main field's text.
+_HIGHLIGHT: dict[str, Any] = {
+    "pre_tags": [HIGHLIGHT_PRE],
+    "post_tags": [HIGHLIGHT_POST],
+    "fields": {
+        "title": {"number_of_fragments": 0, "matched_fields": ["title", "title.english"]},
+        "body": {
+            "fragment_size": 160,
+            "number_of_fragments": 3,
+            "no_match_size": 160,  # a snippet even when only the title matched
+            "matched_fields": ["body", "body.english"],
+        },
+    },
+}
+
+
 def build_query(
     text: str = "",
     filters: Mapping[str, Sequence[str]] | None = None,
@@ -111,60 +230,17 @@ def build_query(
     Values of one field are OR-ed (``terms``); different fields are AND-ed. Facets are counted
     over the filtered hits, so choosing a facet value narrows every other facet's counts.
     """
-    if size < 0 or from_ < 0 or facet_size < 1:
-        raise SearchUsageError("size and from must be >= 0, facet size >= 1")
-    merged: dict[str, list[str]] = {}
-    for name, values in (filters or {}).items():
-        merged.setdefault(resolve_field(name), []).extend(values)
-    if language:
-        merged.setdefault("language", []).append(language)
-    if source:
-        merged.setdefault("source.name", []).append(source)
-
-    clauses: list[dict[str, Any]] = [
-        {"terms": {fld: list(dict.fromkeys(vals))}} for fld, vals in merged.items() if vals
-    ]
-    if since or until:
-        bounds: dict[str, str] = {}
-        if since:
-            bounds["gte"] = _date_bound(since, upper=False)
-        if until:
-            bounds["lte"] = _date_bound(until, upper=True)
-        clauses.append({"range": {"published_at": bounds}})
-
-    text = (text or "").strip()
-    must: dict[str, Any] = (
-        {"multi_match": {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields"}}
-        if text
-        else {"match_all": {}}
-    )
-    aggs: dict[str, Any] = {
-        name: {"terms": {"field": fld, "size": facet_size}} for name, fld in FACETS.items()
-    }
-    aggs["date_min"] = {"min": {"field": "published_at"}}
-    aggs["date_max"] = {"max": {"field": "published_at"}}
+    check_paging(size, from_, facet_size)
+    clauses = _filter_clauses(filters, since, until, language, source)
     return {
-        "query": {"bool": {"must": [must], "filter": clauses}},
+        "query": {"bool": {"must": [_text_query(check_text(text))], "filter": clauses}},
         "size": size,
         "from": from_,
         "track_total_hits": True,
         "_source": _SOURCE_FIELDS,
         "sort": ["_score", {"published_at": {"order": "desc", "unmapped_type": "date"}}],
-        "highlight": {
-            "pre_tags": [HIGHLIGHT_PRE],
-            "post_tags": [HIGHLIGHT_POST],
-            # Stemmed matches (satellites ~ satellite) highlight in the main field's text.
-            "fields": {
-                "title": {"number_of_fragments": 0, "matched_fields": ["title", "title.english"]},
-                "body": {
-                    "fragment_size": 160,
-                    "number_of_fragments": 3,
-                    "no_match_size": 160,  # a snippet even when only the title matched
-                    "matched_fields": ["body", "body.english"],
-                },
-            },
-        },
-        "aggs": aggs,
+        "highlight": copy.deepcopy(_HIGHLIGHT),
+        "aggs": _aggregations(facet_size),
     }
 
 
@@ -216,20 +292,37 @@ def _date_agg(aggs: Mapping[str, Any], name: str) -> str | None:
     return agg.get("value_as_string") if agg.get("value") is not None else None
 
 
+def as_text(value: Any) -> str | None:
+    """A stored value as text: documents may hold a number (``"title": 5``) or a list."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return " ".join(t for v in value if (t := as_text(v)))
+    return str(value)
+
+
+def _texts(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [t for v in values if (t := as_text(v))]
+
+
 def _hit(raw: Mapping[str, Any]) -> Hit:
     src = raw.get("_source") or {}
-    ents = src.get("entities") or {}
+    ents: Mapping[str, Any] = src.get("entities") or {}
+    if not isinstance(ents, Mapping):
+        ents = {}
+    source = src.get("source")
     hl = raw.get("highlight") or {}
     return Hit(
         id=str(raw.get("_id")),
         score=raw.get("_score"),
-        title=src.get("title") or "(untitled)",
-        source=(src.get("source") or {}).get("name"),
-        date=src.get("published_at"),
-        language=src.get("language"),
-        highlights={k: list(v) for k, v in hl.items() if k in ("title", "body")},
-        entities={k: list(ents.get(k) or []) for k in _ENTITY_KINDS if ents.get(k)},
-        run_id=src.get("run_id"),
+        title=as_text(src.get("title")) or "(untitled)",
+        source=as_text(source.get("name") if isinstance(source, Mapping) else source),
+        date=as_text(src.get("published_at")),
+        language=as_text(src.get("language")),
+        highlights={k: _texts(v) for k, v in hl.items() if k in ("title", "body")},
+        entities={k: _texts(ents.get(k)) for k in _ENTITY_KINDS if _texts(ents.get(k))},
+        run_id=as_text(src.get("run_id")),
     )
 
 
@@ -247,9 +340,68 @@ def shape_response(resp: Mapping[str, Any]) -> SearchResult:
     )
 
 
+def check_managed(es: Elasticsearch, alias: str) -> list[str]:
+    """The generations behind ``alias``, refusing a name the pipeline does not manage.
+
+    Searches serve only aliases whose every index carries the pipeline's marker: a concrete
+    index, or an alias over someone else's index, is a SearchUsageError. A name that does not
+    exist at all raises Elasticsearch's NotFoundError, as a search on it would.
+    """
+    from elasticsearch import NotFoundError
+
+    from etl.index import is_generation
+
+    if problem := alias_problem(alias):
+        raise SearchUsageError(problem)
+    try:
+        names = sorted(es.indices.get_alias(name=alias).body)
+    except NotFoundError:
+        if es.indices.exists(index=alias):
+            raise SearchUsageError(
+                f"{alias!r} is an index, not an alias news-etl manages; refusing to search it"
+            ) from None
+        raise
+    found = es.indices.get_mapping(index=",".join(names)).body
+    for name in names:
+        meta = (found.get(name) or {}).get("mappings", {}).get("_meta") or {}
+        if not is_generation(name, meta, alias):
+            raise SearchUsageError(
+                f"alias {alias!r} points at {name}, which news-etl did not create; "
+                "refusing to search it"
+            )
+    return names
+
+
+def refusal(error: ApiError) -> str:
+    """Why Elasticsearch refused a request, in one line: the root cause, not the phase."""
+    info = error.info if isinstance(error.info, Mapping) else {}
+    causes = list(_causes(info.get("error")))
+    if any(c.get("type") == "too_many_nested_clauses" for c in causes):
+        return "the query has too many words for Elasticsearch (too many clauses); use fewer words"
+    # Elasticsearch names the root cause itself; deeper "caused_by" reasons are terser.
+    err = info.get("error")
+    roots = err.get("root_cause") if isinstance(err, Mapping) else None
+    for cause in [*(roots if isinstance(roots, list) else []), err]:
+        if isinstance(cause, Mapping) and isinstance(cause.get("reason"), str):
+            return str(cause["reason"])
+    return str(error.message)
+
+
+def _causes(err: Any) -> Iterator[Mapping[str, Any]]:
+    """Every error object in an Elasticsearch error body, outermost first."""
+    if not isinstance(err, Mapping):
+        return
+    yield err
+    for key in ("root_cause", "failed_shards", "caused_by", "reason"):
+        value = err.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            yield from _causes(item)
+
+
 def search(es: Elasticsearch, index: str, text: str = "", **kwargs: Any) -> SearchResult:
-    """Run a faceted search (arguments as :func:`build_query`) on ``index`` (an alias)."""
+    """Run a faceted search (arguments as :func:`build_query`) on ``index``, a managed alias."""
     body = build_query(text, **kwargs)
+    check_managed(es, index)
     return shape_response(es.search(index=index, body=body).body)
 
 
@@ -317,8 +469,9 @@ def last_run(es: Elasticsearch, index: str) -> dict[str, Any] | None:
 
 
 def summary(es: Elasticsearch, index: str, facet_size: int = FACET_SIZE) -> Summary:
-    """Document count, top facet values, date range and last run of ``index``."""
+    """Document count, top facet values, date range and last run of ``index``, a managed alias."""
     body = build_query("", size=0, facet_size=facet_size)
+    check_managed(es, index)
     for key in ("highlight", "sort", "_source"):
         body.pop(key)
     result = shape_response(es.search(index=index, body=body).body)

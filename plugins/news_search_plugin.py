@@ -5,7 +5,8 @@
 - *Kibana Discover*: opens the saved search "News" (``KIBANA_URL``, default localhost:5601).
 
 Airflow imports this file in every component, so it stays light: the FastAPI app, the
-Elasticsearch client and ``etl.search`` are imported on the first request, not here.
+Elasticsearch client and ``etl.search`` are imported on the first request, not here. Settings
+(with their environment overrides) are parsed once, here, and handed to the app.
 """
 
 from __future__ import annotations
@@ -16,26 +17,31 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from etl.settings import Settings, get_settings
+
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:  # Airflow adds the plugins folder too; this keeps tests independent
     sys.path.append(_HERE)
 
-from news_search import links  # noqa: E402  (stdlib only)
+from news_search import links  # noqa: E402  (no Elasticsearch, no FastAPI)
 
 URL_PREFIX = "/news-search"
+SETTINGS = get_settings()
+SITE = links.Site.from_settings(SETTINGS)
 
 
 class LazySearchApp:
     """ASGI app that builds the search app on its first request (keeps plugin import cheap)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._app: Any = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._app is None:
             from news_search.web import create_app
 
-            self._app = create_app()
+            self._app = create_app(self._settings)
         await self._app(scope, receive, send)
 
     def __repr__(self) -> str:
@@ -47,7 +53,7 @@ class NewsSearchPlugin(AirflowPlugin):
 
     name = "news_search"
     fastapi_apps = [  # noqa: RUF012  (Airflow's plugin interface uses class attributes)
-        {"app": LazySearchApp(), "url_prefix": URL_PREFIX, "name": "News search"}
+        {"app": LazySearchApp(SETTINGS), "url_prefix": URL_PREFIX, "name": "News search"}
     ]
     external_views = [  # noqa: RUF012
         {
@@ -60,7 +66,7 @@ class NewsSearchPlugin(AirflowPlugin):
         {
             # No url_route: the UI opens it as an external link in a new tab.
             "name": "Kibana Discover",
-            "href": links.discover_url(links.default_index()),
+            "href": links.discover_url(SITE.kibana_url, SITE.default_index),
             "destination": "nav",
             "category": "browse",
         },

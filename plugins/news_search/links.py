@@ -1,36 +1,37 @@
-"""Kibana Discover links and plugin settings from the environment (stdlib only: cheap to import)."""
+"""Kibana Discover links, and what the plugin takes from Settings (cheap to import)."""
 
 from __future__ import annotations
 
-import os
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-DEFAULT_KIBANA_URL = "http://localhost:5601"
+if TYPE_CHECKING:
+    from etl.settings import Settings
+
 # Saved search shipped in config/kibana/<alias>.ndjson: columns title, source, date, entities.
 SAVED_SEARCH_ID = "news-etl-search-{alias}"
 # Discover's default time window is 15 minutes; news archives span years.
 TIME_WINDOW = "(time:(from:now-20y,to:now))"
 _FRAGMENT_SAFE = "/?=&():,'!*-_.~"  # rison punctuation stays readable; spaces, quotes encoded
-INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,254}$")
 
 
-def kibana_url() -> str:
-    """Kibana's public base URL (env ``KIBANA_URL``), without a trailing slash."""
-    return (os.environ.get("KIBANA_URL") or DEFAULT_KIBANA_URL).rstrip("/")
+@dataclass(frozen=True)
+class Site:
+    """The plugin's settings, read once: the page's default alias and Kibana's base URL."""
 
+    default_index: str
+    kibana_url: str
 
-def default_index() -> str:
-    """The alias the search page shows unless ``?index=`` says otherwise."""
-    name = os.environ.get("NEWS_SEARCH_INDEX")
-    if name:
-        return name
-    try:
-        from etl.settings import get_settings
-
-        return get_settings().elasticsearch.alias
-    except Exception:  # settings unreadable: the page still works on the contract's default
-        return "news"
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Site:
+        """``NEWS_SEARCH_INDEX`` or the configured alias; ``KIBANA_URL`` (via ``Settings``)."""
+        env = settings.env
+        return cls(
+            default_index=env.search_index or settings.elasticsearch.alias,
+            kibana_url=env.kibana_url.rstrip("/"),
+        )
 
 
 def _rison_string(value: str) -> str:
@@ -53,17 +54,12 @@ def kql(text: str, filters: dict[str, list[str]]) -> str:
 
 
 def discover_url(
-    alias: str, text: str = "", filters: dict[str, list[str]] | None = None, base: str = ""
+    kibana_url: str, alias: str, text: str = "", filters: dict[str, list[str]] | None = None
 ) -> str:
-    """Kibana Discover on the saved search for ``alias``, optionally with a query."""
+    """Kibana Discover (at ``kibana_url``) on the saved search for ``alias``, with a query."""
     app_state = ""
     query = kql(text, filters or {})
     if query:
         app_state = f"&_a=(query:(language:kuery,query:{_rison_string(query)}))"
     fragment = f"/view/{SAVED_SEARCH_ID.format(alias=alias)}?_g={TIME_WINDOW}{app_state}"
-    return f"{base or kibana_url()}/app/discover#{quote(fragment, safe=_FRAGMENT_SAFE)}"
-
-
-def safe_run_id(run_id: str) -> str:
-    """The run id as stored in documents (mirrors etl.dag_tasks._safe, which needs Airflow)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    return f"{kibana_url.rstrip('/')}/app/discover#{quote(fragment, safe=_FRAGMENT_SAFE)}"

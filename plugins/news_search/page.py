@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from etl import search as s
+from etl.naming import alias_problem
 from news_search import links
 
 FACET_TITLES = s.FACET_TITLES
@@ -29,6 +30,7 @@ class PageState:
     """What the page shows: the request's query, filters and paging, validated."""
 
     index: str
+    default_index: str  # the alias shown without ?index= (links leave it out)
     q: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
     since: str = ""
@@ -41,7 +43,7 @@ class PageState:
         """Query parameters for a link to this state with ``change`` applied."""
         st = {**self.__dict__, **change}
         out: list[tuple[str, str]] = [("q", st["q"])] if st["q"] else []
-        if st["index"] != links.default_index():
+        if st["index"] != self.default_index:
             out.append(("index", st["index"]))
         for fld, values in st["filters"].items():
             out.extend(("f", f"{fld}={v}") for v in values)
@@ -65,29 +67,24 @@ class PageState:
         return {k: v for k, v in new.items() if v}
 
 
-def parse_state(query: Any, run_index: str | None = None) -> PageState:
+def parse_state(query: Any, site: links.Site, run_index: str | None = None) -> PageState:
     """Validate the page's query parameters (a Starlette QueryParams or a multi-dict).
 
     ``run_index`` is the alias a DAG run wrote to, used when the link names a run, not an index.
+    Bad input is a SearchUsageError with the message the command line gives for it.
     """
-    index = (query.get("index") or run_index or links.default_index()).strip()
-    if not links.INDEX_NAME.match(index):
-        raise s.SearchUsageError(f"not an index name: {index!r}")
-    filters: dict[str, list[str]] = {}
-    for item in query.getlist("f"):
-        name, sep, value = item.partition("=")
-        if sep and value:
-            vals = filters.setdefault(s.resolve_field(name), [])
-            if value not in vals:
-                vals.append(value)
+    index = (query.get("index") or run_index or site.default_index).strip()
+    if problem := alias_problem(index):
+        raise s.SearchUsageError(problem)
     try:
         page = max(1, min(int(query.get("page") or 1), 500))
     except ValueError:
         raise s.SearchUsageError("page must be a number") from None
     return PageState(
         index=index,
-        q=(query.get("q") or "").strip()[:500],
-        filters=filters,
+        default_index=site.default_index,
+        q=(query.get("q") or "").strip(),
+        filters=s.parse_filters(query.getlist("f")),
         since=(query.get("since") or "").strip(),
         until=(query.get("until") or "").strip(),
         run=(query.get("run") or "").strip(),
@@ -180,14 +177,8 @@ def _hits_html(result: s.SearchResult) -> str:
     return "".join(out)
 
 
-def render_page(st: PageState, result: s.SearchResult | None, error: str | None = None) -> str:
-    """The whole page: search form, active filters, facets, results, pager."""
-    kibana = links.discover_url(st.index, st.q, st.filters)
-    hidden = "".join(
-        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
-        for k, v in st.params()
-        if k in ("f", "index", "dag", "run")
-    )
+def _chips_html(st: PageState) -> str:
+    """The active filters, each a link that removes it."""
     chips = "".join(
         f'<a href="{escape(st.href(filters=st.toggled(fld, v), page=1))}" '
         f'data-testid="chip" title="remove this filter">{escape(_label(fld))}: {escape(v)} ×</a>'
@@ -199,28 +190,36 @@ def render_page(st: PageState, result: s.SearchResult | None, error: str | None 
             f'<a href="{escape(st.href(run="", dag="", page=1))}" data-testid="chip">'
             f"run: {escape(st.run)} ×</a>"
         )
-    content = f'<div class="error" role="alert">{escape(error)}</div>' if error else ""
-    facets = ""
-    if result is not None:
-        first = (st.page - 1) * PAGE_SIZE
-        shown = f"{first + 1}–{first + len(result.hits)} of " if result.hits else ""
-        pager = []
-        if st.page > 1:
-            pager.append(f'<a href="{escape(st.href(page=st.page - 1))}">← previous</a>')
-        if first + len(result.hits) < result.total:
-            pager.append(f'<a href="{escape(st.href(page=st.page + 1))}">next →</a>')
-        content += (
-            f'<p><span data-testid="total" data-total="{result.total}">{shown}'
-            f"{result.total} document{'s' if result.total != 1 else ''}</span> in "
-            f"<b>{escape(st.index)}</b></p>"
-            f'<div data-testid="results">{_hits_html(result)}</div>'
-            f'<div class="pager">{"".join(pager)}</div>'
-        )
-        facets = _facets_html(st, result)
+    return chips
+
+
+def _results_html(st: PageState, result: s.SearchResult) -> str:
+    """The total, the hits and the pager."""
+    first = (st.page - 1) * PAGE_SIZE
+    shown = f"{first + 1}–{first + len(result.hits)} of " if result.hits else ""
+    pager = []
+    if st.page > 1:
+        pager.append(f'<a href="{escape(st.href(page=st.page - 1))}">← previous</a>')
+    if first + len(result.hits) < result.total:
+        pager.append(f'<a href="{escape(st.href(page=st.page + 1))}">next →</a>')
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>News search</title><style>{CSS}</style></head><body>"
+        f'<p><span data-testid="total" data-total="{result.total}">{shown}'
+        f"{result.total} document{'s' if result.total != 1 else ''}</span> in "
+        f"<b>{escape(st.index)}</b></p>"
+        f'<div data-testid="results">{_hits_html(result)}</div>'
+        f'<div class="pager">{"".join(pager)}</div>'
+    )
+
+
+def _header_html(st: PageState, kibana_url: str) -> str:
+    """The search form (keeping filters, index and run) and the link to Kibana Discover."""
+    kibana = links.discover_url(kibana_url, st.index, st.q, st.filters)
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+        for k, v in st.params()
+        if k in ("f", "index", "dag", "run")
+    )
+    return (
         '<header><h1>News search</h1><form method="get" action="" role="search">'
         f'<input type="search" name="q" value="{escape(st.q)}" placeholder="Search title, '
         'text and names" aria-label="Search text" autofocus>'
@@ -229,6 +228,24 @@ def render_page(st: PageState, result: s.SearchResult | None, error: str | None 
         f'{hidden}<button type="submit">Search</button></form>'
         f'<a href="{escape(kibana)}" target="_blank" rel="noopener" data-testid="kibana">'
         "Open in Kibana Discover ↗</a></header>"
+    )
+
+
+def render_page(
+    st: PageState, result: s.SearchResult | None, error: str | None = None, *, kibana_url: str
+) -> str:
+    """The whole page: search form, active filters, facets, results (or the error), pager."""
+    content = f'<div class="error" role="alert">{escape(error)}</div>' if error else ""
+    facets = ""
+    if result is not None:
+        content += _results_html(st, result)
+        facets = _facets_html(st, result)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>News search</title><style>{CSS}</style></head><body>"
+        f"{_header_html(st, kibana_url)}"
         f'<main><aside data-testid="facets">{facets}</aside>'
-        f'<section><div class="chips">{chips}</div>{content}</section></main></body></html>'
+        f'<section><div class="chips">{_chips_html(st)}</div>{content}</section></main>'
+        "</body></html>"
     )

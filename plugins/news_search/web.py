@@ -7,22 +7,38 @@ Same query code as ``python -m etl search`` (:mod:`etl.search`); HTML from
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode
 
 from elasticsearch import ApiError, NotFoundError, TransportError
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from etl import search as s
+from etl.naming import safe_run_id
 from news_search import links
 from news_search.page import PAGE_SIZE, PageState, parse_state, render_page
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
+    from etl.settings import Settings
+
 log = logging.getLogger(__name__)
+
+
+class NotSignedIn(Exception):
+    """The request carries no valid Airflow session."""
+
+
+class PageError(Exception):
+    """A search the page answers with a message and an HTTP status instead of results."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def index_of_run(dag_id: str, run_id: str) -> str | None:
@@ -43,7 +59,7 @@ def run_search(es: Elasticsearch, st: PageState) -> s.SearchResult:
     """The page's search: state -> :func:`etl.search.search`."""
     filters = {k: list(v) for k, v in st.filters.items()}
     if st.run:
-        filters.setdefault("run_id", []).append(links.safe_run_id(st.run))
+        filters.setdefault("run_id", []).append(safe_run_id(st.run))
     return s.search(
         es,
         st.index,
@@ -56,15 +72,50 @@ def run_search(es: Elasticsearch, st: PageState) -> s.SearchResult:
     )
 
 
-def es_client() -> Elasticsearch:
+def es_client(settings: Settings) -> Elasticsearch:
     """``ES_URL`` when set (local runs), else the Airflow Connection the DAG uses."""
     from etl.es import client, client_from_connection
-    from etl.settings import get_settings
 
-    settings = get_settings()
     if settings.env.es_url:
         return client(settings, fail_fast=True)
     return client_from_connection(settings)
+
+
+def page_error(exc: Exception, index: str) -> PageError:
+    """What the page says when a search fails: status and one line, no traceback."""
+    if isinstance(exc, s.SearchUsageError):
+        return PageError(400, str(exc))
+    if isinstance(exc, NotFoundError):
+        return PageError(404, f"Index {index!r} not found: has the news_etl DAG run yet?")
+    if isinstance(exc, ApiError):
+        log.warning("news search refused: %s", exc)
+        return PageError(502, f"Elasticsearch refused the search: {s.refusal(exc)}")
+    if isinstance(exc, TransportError):
+        log.warning("news search failed: %s", exc)
+        return PageError(503, "Elasticsearch is not reachable right now; try again shortly.")
+    # e.g. no elasticsearch_default Connection: a page, not a traceback
+    log.error("news search failed", exc_info=exc)
+    return PageError(503, "No Elasticsearch: set ES_URL or the elasticsearch_default Connection.")
+
+
+class Searcher:
+    """Runs searches off the event loop with one client, built on the first search."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._es: Elasticsearch | None = None
+
+    def _search(self, st: PageState) -> s.SearchResult:
+        if self._es is None:  # the Connection lookup may touch the metadata DB: off the loop
+            self._es = es_client(self.settings)
+        return run_search(self._es, st)
+
+    async def __call__(self, st: PageState) -> s.SearchResult:
+        """The results for ``st``, or a PageError saying why there are none."""
+        try:
+            return await run_in_threadpool(self._search, st)
+        except Exception as e:
+            raise page_error(e, st.index) from e
 
 
 async def _signed_in(request: Request) -> bool:
@@ -87,69 +138,67 @@ async def _signed_in(request: Request) -> bool:
     return True
 
 
-def create_app() -> FastAPI:
+async def require_session(request: Request) -> None:
+    """Dependency: only signed-in Airflow users get past it."""
+    if not await _signed_in(request):
+        raise NotSignedIn
+
+
+async def page_state(request: Request, _: Annotated[None, Depends(require_session)]) -> PageState:
+    """Dependency: the validated page state (a run's link searches the alias it wrote)."""
+    site: links.Site = request.app.state.site
+    query = request.query_params
+    run_index = None
+    if query.get("run") and query.get("dag") and not query.get("index"):
+        try:
+            run_index = await run_in_threadpool(index_of_run, query["dag"], query["run"])
+        except Exception as e:  # metadata DB trouble: fall back to the default alias
+            log.warning("news search: no index for run %s: %s", query["run"], e)
+    try:
+        request.state.page = parse_state(query, site, run_index)
+    except s.SearchUsageError as e:
+        raise PageError(400, str(e)) from e
+    return request.state.page
+
+
+State = Annotated[PageState, Depends(page_state)]
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.rstrip("/").endswith("/api/search")
+
+
+def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app the plugin mounts (built on the first request, not at plugin import)."""
+    site = links.Site.from_settings(settings)
+    search = Searcher(settings)
     app = FastAPI(title="News search", docs_url=None, redoc_url=None, openapi_url=None)
-    state: dict[str, Elasticsearch] = {}
+    app.state.site = site
 
-    def search_sync(st: PageState) -> s.SearchResult:
-        if "es" not in state:  # the Connection lookup may touch the metadata DB: off the loop
-            state["es"] = es_client()
-        return run_search(state["es"], st)
+    @app.exception_handler(NotSignedIn)
+    async def sign_in(request: Request, _: Exception) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
+        target = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/api/v2/auth/login?" + urlencode({"next": target}), 303)
 
-    async def answer(request: Request, as_json: bool) -> Any:
-        if not await _signed_in(request):
-            if as_json:
-                return JSONResponse({"detail": "Not authenticated"}, status_code=401)
-            target = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse("/api/v2/auth/login?" + urlencode({"next": target}), 303)
-        query = request.query_params
-        run_index = None
-        if query.get("run") and query.get("dag") and not query.get("index"):
-            try:  # "News documents" of a run: the alias that run wrote to
-                run_index = await run_in_threadpool(index_of_run, query["dag"], query["run"])
-            except Exception as e:  # metadata DB trouble: fall back to the default alias
-                log.warning("news search: no index for run %s: %s", query["run"], e)
-        try:
-            st = parse_state(query, run_index)
-        except s.SearchUsageError as e:
-            st = PageState(index=links.default_index())
-            if as_json:
-                return JSONResponse({"detail": str(e)}, status_code=400)
-            return HTMLResponse(render_page(st, None, str(e)), status_code=400)
-        try:
-            result = await run_in_threadpool(search_sync, st)
-        except s.SearchUsageError as e:
-            status, msg = 400, str(e)
-        except NotFoundError:
-            status, msg = 404, f"Index {st.index!r} not found: has the news_etl DAG run yet?"
-        except ApiError as e:
-            log.warning("news search refused: %s", e)
-            status, msg = 502, f"Elasticsearch refused the search: {e.message}"
-        except TransportError as e:
-            log.warning("news search failed: %s", e)
-            status, msg = 503, "Elasticsearch is not reachable right now; try again shortly."
-        except Exception:  # e.g. no elasticsearch_default Connection: a page, not a traceback
-            log.exception("news search failed")
-            status, msg = (
-                503,
-                "No Elasticsearch: set ES_URL or the elasticsearch_default Connection.",
-            )
-        else:
-            if as_json:
-                return JSONResponse(result.as_dict())
-            return HTMLResponse(render_page(st, result))
-        if as_json:
-            return JSONResponse({"detail": msg}, status_code=status)
-        return HTMLResponse(render_page(st, None, msg), status_code=status)
+    @app.exception_handler(PageError)
+    async def failed(request: Request, exc: PageError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        st = getattr(request.state, "page", None) or PageState(
+            index=site.default_index, default_index=site.default_index
+        )
+        html = render_page(st, None, exc.message, kibana_url=site.kibana_url)
+        return HTMLResponse(html, status_code=exc.status)
 
     @app.get("/", response_class=HTMLResponse)
-    async def page(request: Request) -> Any:
-        return await answer(request, as_json=False)
+    async def page(st: State) -> HTMLResponse:
+        return HTMLResponse(render_page(st, await search(st), kibana_url=site.kibana_url))
 
     @app.get("/api/search")
-    async def api_search(request: Request) -> Any:
-        return await answer(request, as_json=True)
+    async def api_search(st: State) -> JSONResponse:
+        return JSONResponse((await search(st)).as_dict())
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -3,73 +3,31 @@
 from __future__ import annotations
 
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from search_indices import create_index, drop_alias, search_doc
+from search_indices import (
+    HOSTILE_DOCS,
+    HOSTILE_PERSONS,
+    HOSTILE_TITLE,
+    SEARCH_DOCS,
+    XSS_TITLE,
+    create_foreign,
+    create_index,
+    drop_alias,
+)
 
 from browser.browser_support import ARTIFACTS, Airflow, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.airflow, pytest.mark.integration]
 
 
-# Four mention the satellite program; three of those name Putin, two of them also Kim.
-DOCS = [
-    search_doc(
-        "Kim wins big from talks with Putin",
-        "Putin and Kim Jong Un discussed the satellite program at the Vostochny Cosmodrome.",
-        "2023-09-13",
-        "NHK",
-        ["Vladimir Putin", "Kim Jong Un"],
-        locations=["Russia", "Vostochny Cosmodrome"],
-    ),
-    search_doc(
-        "Putin promises help with satellites",
-        "Vladimir Putin said Russia would help North Korea build satellites; Kim Jong Un agreed.",
-        "2023-09-13",
-        "AP",
-        ["Vladimir Putin", "Kim Jong Un"],
-        locations=["Russia", "North Korea"],
-    ),
-    search_doc(
-        "Pyongyang's satellite plans",
-        "Kim Jong Un inspected a satellite launch site.",
-        "2023-09-12",
-        "KCNA Watch",
-        ["Kim Jong Un"],
-        locations=["North Korea"],
-    ),
-    search_doc(
-        "Kremlin on the satellite talks",
-        "Putin's spokesman Dmitry Peskov said satellite cooperation was discussed.",
-        "2023-09-14",
-        "TASS",
-        ["Vladimir Putin", "Dmitry Peskov"],
-        organizations=["Kremlin"],
-    ),
-    search_doc(
-        "Markets <b>rally</b> & <img src=x onerror=alert(1)>",
-        "Stocks rose on Wednesday; no satellites involved.",
-        "2023-09-13",
-        "Reuters",
-        ["Janet Yellen"],
-    ),
-    search_doc(
-        "Treffen im Kosmodrom",
-        "Putin und Kim trafen sich am Mittwoch.",
-        "2023-09-13",
-        "DW",
-        ["Vladimir Putin", "Kim Jong Un"],
-        language="de",
-    ),
-]
-
-
 @pytest.fixture(scope="module")
 def loaded(es: Any, search_alias: str) -> Iterator[str]:
     """The documents behind the alias the search page shows by default."""
-    create_index(es, search_alias, DOCS)
+    create_index(es, search_alias, SEARCH_DOCS)
     yield search_alias
     drop_alias(es, search_alias)
 
@@ -95,36 +53,39 @@ def test_search_and_narrow_by_person_facet(airflow: Airflow, page: Any, loaded: 
     page.wait_for_url("**/plugin/news-search**")
     frame = page.frame_locator("iframe").first
 
+    # Every document before a search; the markup-laden title is text, not elements.
+    expect(frame.get_by_test_id("total")).to_have_attribute("data-total", "6")
+    expect(frame.get_by_text(XSS_TITLE, exact=True)).to_be_visible()
+    assert frame.locator("[data-testid=results] img, [data-testid=results] b").count() == 0
+
     frame.get_by_label("Search text").fill("satellite")
     frame.get_by_role("button", name="Search").click()
     expect(frame.get_by_test_id("total")).to_have_attribute("data-total", "5")
-    # Stemming: "satellites" counts; the markup-laden title is text, not elements.
+    # Stemming: "satellites" and the German "Satellit" count.
     assert _facet_counts(frame, "persons") == {
-        "Vladimir Putin": 3,
-        "Kim Jong Un": 3,
+        "Vladimir Putin": 4,
+        "Kim Jong Un": 4,
         "Dmitry Peskov": 1,
-        "Janet Yellen": 1,
     }
     expect(frame.locator("mark").first).to_be_visible()
-    expect(frame.get_by_text("<img src=x onerror=alert(1)>", exact=False)).to_be_visible()
-    assert frame.locator("[data-testid=results] img, [data-testid=results] b").count() == 0
     page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=True)
 
     frame.locator('[data-field="entities.persons"][data-value="Vladimir Putin"]').click()
     expect(frame.get_by_test_id("chip")).to_have_text("Persons: Vladimir Putin ×")
-    expect(frame.get_by_test_id("total")).to_have_attribute("data-total", "3")
+    expect(frame.get_by_test_id("total")).to_have_attribute("data-total", "4")
     assert _facet_counts(frame, "persons") == {
-        "Vladimir Putin": 3,
-        "Kim Jong Un": 2,
+        "Vladimir Putin": 4,
+        "Kim Jong Un": 3,
         "Dmitry Peskov": 1,
     }
-    assert _facet_counts(frame, "sources") == {"AP": 1, "NHK": 1, "TASS": 1}
+    assert _facet_counts(frame, "sources") == {"AP": 1, "DW": 1, "NHK": 1, "TASS": 1}
     titles = frame.locator("[data-testid=hit] .title").all_inner_texts()
     assert sorted(titles) == sorted(
         [
             "Kim wins big from talks with Putin",
             "Putin promises help with satellites",
             "Kremlin on the satellite talks",
+            "Satellit im Gespräch",
         ]
     )
     expect(frame.locator("[data-testid=hit] .meta").first).to_contain_text("2023-09-1")
@@ -166,9 +127,11 @@ def test_search_endpoints_need_a_session(airflow: Airflow, loaded: str) -> None:
     assert status == 401
     query = urllib.parse.urlencode([("q", "satellite"), ("f", "persons=Vladimir Putin")])
     status, body = airflow.api(f"/news-search/api/search?{query}")
-    assert status == 200 and body["total"] == 3
+    assert status == 200 and body["total"] == 4
     status, body = airflow.api("/news-search/api/search?f=people=x")
     assert status == 400 and "allowed: entities.persons" in body["detail"]
+    status, body = airflow.api("/news-search/api/search?f=persons")
+    assert status == 400 and body["detail"] == "a filter needs FIELD=VALUE, got 'persons'"
 
 
 def test_direct_link_signs_in_and_comes_back(airflow: Airflow, page: Any, loaded: str) -> None:
@@ -181,3 +144,73 @@ def test_direct_link_signs_in_and_comes_back(airflow: Airflow, page: Any, loaded
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/news-search/?q=satellite")
     expect(page.get_by_test_id("total")).to_have_attribute("data-total", "5")
+
+
+def _open(page: Any, airflow: Airflow, query: str) -> None:
+    """The search page itself (no Airflow frame) at ``?query``, signing in on the way."""
+    page.goto(f"{airflow.base_url}/news-search/?{query}")
+    page.wait_for_url("**/auth/login**")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("admin")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/news-search/**")
+
+
+def test_malformed_filter_shows_the_command_line_message(
+    airflow: Airflow, page: Any, loaded: str
+) -> None:
+    """A filter without FIELD=VALUE was dropped silently: the page showed unfiltered results."""
+    from playwright.sync_api import expect
+
+    _open(page, airflow, "q=satellite&f=persons")
+    expect(page.get_by_role("alert")).to_have_text("a filter needs FIELD=VALUE, got 'persons'")
+    expect(page.get_by_test_id("total")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "search-page-bad-filter.png"), full_page=True)
+
+
+@pytest.fixture
+def foreign(es: Any) -> Iterator[str]:
+    """An index the pipeline did not make (``NAME-logs``), and an alias over it (``NAME``)."""
+    name = f"test-foreign-{uuid.uuid4().hex[:10]}"
+    create_foreign(es, f"{name}-logs", alias=name)
+    yield name
+    drop_alias(es, name)
+
+
+def test_foreign_indices_are_refused(airflow: Airflow, page: Any, foreign: str) -> None:
+    """?index= once searched any index by name, not only aliases the pipeline manages."""
+    from playwright.sync_api import expect
+
+    status, body = airflow.api(f"/news-search/api/search?index={foreign}-logs")
+    assert (status, body["detail"]) == (
+        400,
+        f"'{foreign}-logs' is an index, not an alias news-etl manages; refusing to search it",
+    )
+    _open(page, airflow, f"index={foreign}")
+    expect(page.get_by_role("alert")).to_have_text(
+        f"alias '{foreign}' points at {foreign}-logs, which news-etl did not create; "
+        "refusing to search it"
+    )
+    expect(page.get_by_test_id("hit")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "search-page-foreign-index.png"), full_page=True)
+
+
+@pytest.fixture
+def hostile(es: Any) -> Iterator[str]:
+    """Markup-like values and a document whose title is the number 5, behind their own alias."""
+    name = f"test-hostile-{uuid.uuid4().hex[:10]}"
+    create_index(es, name, HOSTILE_DOCS)
+    yield name
+    drop_alias(es, name)
+
+
+def test_odd_values_show_as_text(airflow: Airflow, page: Any, hostile: str) -> None:
+    """A numeric title once raised in escape(); markup-like values must show as themselves."""
+    from playwright.sync_api import expect
+
+    _open(page, airflow, f"index={hostile}&q=satellite")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "2")
+    titles = page.locator("[data-testid=hit] .title").all_inner_texts()
+    assert sorted(titles) == sorted(["5", HOSTILE_TITLE])
+    assert set(_facet_counts(page, "persons")) == {*HOSTILE_PERSONS, "Five"}
+    page.screenshot(path=str(ARTIFACTS / "search-page-odd-values.png"), full_page=True)

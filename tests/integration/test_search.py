@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from search_indices import create_index, drop_alias, search_doc, template
+from search_indices import (
+    HOSTILE_DOCS,
+    HOSTILE_PERSONS,
+    HOSTILE_SOURCE,
+    HOSTILE_TITLE,
+    SEARCH_DOCS,
+    create_foreign,
+    create_index,
+    drop_alias,
+    template,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -22,52 +32,7 @@ FACET_NAMES = ["persons", "organizations", "locations", "sources", "languages"]
 HIT_KEYS = {"id", "score", "title", "source", "date", "language", "highlights", "entities"}
 
 
-_DOCS = [
-    search_doc(
-        "Kim wins big from talks with Putin",
-        "Putin and Kim Jong Un discussed the satellite program at the Vostochny Cosmodrome.",
-        "2023-09-13T08:00:00Z",
-        "NHK",
-        ["Vladimir Putin", "Kim Jong Un"],
-        locations=["Russia", "Vostochny Cosmodrome"],
-    ),
-    search_doc(
-        "Putin promises help with satellites",
-        "Vladimir Putin said Russia would help North Korea build satellites.",
-        "2023-09-13T20:00:00Z",
-        "AP",
-        ["Vladimir Putin", "Kim Jong Un"],
-        locations=["Russia", "North Korea"],
-    ),
-    search_doc(
-        "Pyongyang's satellite plans",
-        "Kim Jong Un inspected a satellite launch site.",
-        "2023-09-12",
-        "KCNA Watch",
-        ["Kim Jong Un"],
-        locations=["North Korea"],
-    ),
-    search_doc(
-        "Kremlin on the satellite talks",
-        "Spokesman Dmitry Peskov said satellite cooperation was discussed.",
-        "2023-09-14",
-        "TASS",
-        ["Vladimir Putin", "Dmitry Peskov"],
-        organizations=["Kremlin"],
-    ),
-    search_doc(
-        "Satellit im Gespräch",
-        "Putin und Kim sprachen über einen Satellit.",
-        "2023-09-13",
-        "DW",
-        ["Vladimir Putin", "Kim Jong Un"],
-        language="de",
-    ),
-    search_doc(
-        "Markets rally", "Stocks rose on Wednesday.", "2023-09-13", "Reuters", ["Janet Yellen"]
-    ),
-]
-DOCS = [{**doc, "run_id": "run_1"} for doc in _DOCS]
+DOCS = SEARCH_DOCS
 
 
 def _es_url() -> str:
@@ -85,9 +50,11 @@ def alias(es: Any) -> Iterator[str]:
     drop_alias(es, name)
 
 
-def etl(*args: str, es_url: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m etl ARGS`` as a user would."""
-    env = {**os.environ, "ES_URL": es_url or _es_url(), "PYTHONPATH": str(ROOT)}
+def etl(
+    *args: str, es_url: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m etl ARGS`` as a user would (``env`` adds to the environment)."""
+    env = {**os.environ, "ES_URL": es_url or _es_url(), "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "etl", *args],
         cwd=ROOT,
@@ -198,10 +165,14 @@ def test_summary(es: Any, alias: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--filter", "entities.persons"], "--filter needs FIELD=VALUE"),
+        (["--filter", "entities.persons"], "a filter needs FIELD=VALUE"),
+        (["--filter", "persons= "], "a filter needs FIELD=VALUE"),
         (["--filter", "people=Vladimir Putin"], "allowed: entities.persons, "),
         (["--since", "13.09.2023"], "not a date"),
         (["--size", "-1"], "size"),
+        # Elasticsearch's max_result_window: refused here, before a long server error.
+        (["--size", "100000"], "size + from must be at most 10000 (got 100000)"),
+        (["--size", "10", "--from", "9995"], "size + from must be at most 10000 (got 10005)"),
     ],
 )
 def test_bad_usage_exits_2(alias: str, args: list[str], message: str) -> None:
@@ -209,6 +180,39 @@ def test_bad_usage_exits_2(alias: str, args: list[str], message: str) -> None:
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("satellite " * 1000, "the query is 9999 characters long; at most 1000 are allowed"),
+        ("a " * 300, "the query has 300 words; at most 100 are allowed"),
+    ],
+)
+def test_long_query_is_refused_in_one_line(alias: str, query: str, message: str) -> None:
+    """A 10 kB query once failed with an opaque search_phase_execution_exception."""
+    proc = etl("search", query, "--index", alias)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [f"etl search: error: {message}"]
+
+
+def test_too_many_clauses_is_explained(es: Any, alias: str) -> None:
+    """The server's own refusal (a query built elsewhere) reads as its cause, not its phase."""
+    from elasticsearch import BadRequestError
+
+    from etl import search as s
+
+    words = " ".join("abcdefghijklmnopqrstuvwxyz"[i % 26] for i in range(5000))
+    body = {"query": {"multi_match": {"query": words, "fields": list(s.TEXT_FIELDS)}}}
+    with pytest.raises(BadRequestError) as caught:
+        es.search(index=alias, body=body)
+    assert caught.value.error == "search_phase_execution_exception"
+    assert s.refusal(caught.value) == (
+        "the query has too many words for Elasticsearch (too many clauses); use fewer words"
+    )
+    with pytest.raises(BadRequestError) as other:
+        es.search(index=alias, body={"query": {"range": {"published_at": {"gte": "soon"}}}})
+    assert "failed to parse date field [soon]" in s.refusal(other.value)
 
 
 def test_could_not_complete_exits_1(alias: str) -> None:
@@ -249,3 +253,55 @@ def test_acceptance_on_the_seeds(seeds_alias: str) -> None:
     assert sum(_facet(result, "languages").values()) == result["total"]
     text = etl(*args, "--index", seeds_alias)
     assert text.returncode == 0 and "»satellite" in text.stdout and "Persons" in text.stdout
+
+
+@pytest.fixture(scope="module")
+def hostile_alias(es: Any) -> Iterator[str]:
+    """Documents whose values look like rich markup, and one whose title is the number 5."""
+    name = f"test-hostile-{uuid.uuid4().hex[:10]}"
+    create_index(es, name, HOSTILE_DOCS)
+    yield name
+    drop_alias(es, name)
+
+
+def test_markup_in_values_prints_as_itself(hostile_alias: str) -> None:
+    """Rich once raised MarkupError on a facet value [/] and followed [link=...] markup."""
+    wide = {"COLUMNS": "200"}  # no table cell folds a value across lines
+    proc = etl("search", "satellite", "--index", hostile_alias, env=wide)
+    assert proc.returncode == 0, proc.stderr
+    for value in (*HOSTILE_PERSONS, HOSTILE_SOURCE, HOSTILE_TITLE, "5"):
+        assert value in proc.stdout
+    summary = etl("summary", "--index", hostile_alias, env=wide)
+    assert summary.returncode == 0, summary.stderr
+    for value in (*HOSTILE_PERSONS, HOSTILE_SOURCE):
+        assert value in summary.stdout
+
+
+def test_numeric_title_is_text(hostile_alias: str) -> None:
+    result = search_json(hostile_alias, "number")
+    assert [h["title"] for h in result["hits"]] == ["5"]
+
+
+@pytest.fixture
+def foreign(es: Any) -> Iterator[str]:
+    """A name prefix for indices the pipeline did not make; they are deleted afterwards."""
+    base = f"test-foreign-{uuid.uuid4().hex[:10]}"
+    yield base
+    drop_alias(es, base)
+
+
+@pytest.mark.parametrize("command", ["search", "summary"])
+def test_foreign_indices_are_refused(es: Any, foreign: str, command: str) -> None:
+    create_foreign(es, f"{foreign}-logs", alias=f"{foreign}-alias")
+    plain = etl(command, "--index", f"{foreign}-logs")
+    assert plain.returncode == 2 and plain.stdout == ""
+    assert plain.stderr.strip().splitlines() == [
+        f"etl {command}: error: '{foreign}-logs' is an index, not an alias news-etl manages; "
+        "refusing to search it"
+    ]
+    aliased = etl(command, "--index", f"{foreign}-alias")
+    assert aliased.returncode == 2 and aliased.stdout == ""
+    assert aliased.stderr.strip().splitlines() == [
+        f"etl {command}: error: alias '{foreign}-alias' points at {foreign}-logs, which "
+        "news-etl did not create; refusing to search it"
+    ]

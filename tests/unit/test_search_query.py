@@ -11,6 +11,7 @@ from etl.search import (
     FACETS,
     SearchUsageError,
     build_query,
+    parse_filters,
     resolve_field,
     segments,
     shape_response,
@@ -121,6 +122,8 @@ def test_facets_highlights_and_paging() -> None:
         {"until": "2023-02-30"},
         {"size": -1},
         {"from_": -5},
+        {"size": 100_000},  # beyond Elasticsearch's max_result_window
+        {"size": 10, "from_": 9_991},
     ],
 )
 def test_bad_usage(kwargs: dict[str, Any]) -> None:
@@ -190,3 +193,69 @@ def test_shape_response() -> None:
     out = result.as_dict()
     assert out["facets"]["persons"] == [{"value": "Vladimir Putin", "count": 7}]
     assert list(out["facets"]) == list(FACETS)
+
+
+def test_paging_up_to_the_result_window() -> None:
+    body = build_query("x", size=20, from_=9_980)
+    assert (body["size"], body["from"]) == (20, 9_980)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x" * 1001, "the query is 1001 characters long; at most 1000 are allowed"),
+        ("a " * 101, "the query has 101 words; at most 100 are allowed"),
+    ],
+)
+def test_long_queries_are_refused(text: str, message: str) -> None:
+    with pytest.raises(SearchUsageError) as caught:
+        build_query(text)
+    assert str(caught.value) == message
+    assert _must(build_query("x" * 1000))["multi_match"]["query"] == "x" * 1000
+
+
+def test_parse_filters() -> None:
+    items = ["persons=Vladimir Putin", " places = Russia ", "persons=Vladimir Putin", "run_id=a=b"]
+    assert parse_filters(items) == {
+        "entities.persons": ["Vladimir Putin"],
+        "entities.locations": ["Russia"],
+        "run_id": ["a=b"],  # only the first = separates field from value
+    }
+
+
+@pytest.mark.parametrize("item", ["persons", "persons=", "persons=  ", "=Putin", ""])
+def test_malformed_filters_are_refused(item: str) -> None:
+    with pytest.raises(SearchUsageError, match=r"a filter needs FIELD=VALUE, got "):
+        parse_filters([item])
+
+
+def test_non_string_values_become_text() -> None:
+    """A document may hold a number where the contract says text (``"title": 5``)."""
+    raw = {
+        "hits": {
+            "total": 1,
+            "hits": [
+                {
+                    "_id": 7,
+                    "_source": {
+                        "title": 5,
+                        "source": {"name": 12},
+                        "language": ["en", "de"],
+                        "entities": {"persons": [1, "Kim"], "other": 3},
+                        "run_id": 2,
+                    },
+                }
+            ],
+        }
+    }
+    [hit] = shape_response(raw).hits
+    assert (hit.id, hit.title, hit.source, hit.language, hit.run_id) == (
+        "7",
+        "5",
+        "12",
+        "en de",
+        "2",
+    )
+    assert hit.entities == {"persons": ["1", "Kim"], "other": ["3"]}
+    untitled = shape_response({"hits": {"hits": [{"_id": "x", "_source": {"source": "AP"}}]}})
+    assert (untitled.hits[0].title, untitled.hits[0].source) == ("(untitled)", "AP")
