@@ -35,6 +35,8 @@ SCHEMA_README = ROOT / "tests" / "data" / "README.md"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 PYPROJECT = ROOT / "pyproject.toml"
+# The kibana-setup service runs this (issue 16: production code beside config/kibana/).
+IMPORT_SCRIPT = ROOT / "kibana" / "import_objects.py"
 
 ELASTIC_REGISTRY = "docker.elastic.co/"
 AIRFLOW_HOME = "/opt/airflow"
@@ -377,10 +379,16 @@ def kibana_problems(compose: Compose) -> list[str]:
     if cond != "service_healthy":
         problems.append("kibana-setup must wait for Kibana to be healthy")
     call = json.dumps([importer.get("entrypoint"), importer.get("command")])
-    script = re.search(r"/scripts/(kibana_import\.\w+)", call)
-    if not script or not (ROOT / "scripts" / script[1]).is_file():
-        problems.append(f"kibana-setup does not run scripts/kibana_import.*: {call}")
     mounted = dict((dst, src) for src, dst in volume_pairs(importer))
+    # The script it runs must be the project's, reached through one of its own mounts.
+    script = re.search(r'"(?P<path>/[^"]+\.py)"', call)
+    host = None
+    if script:
+        for dst, src in mounted.items():
+            if script["path"].startswith(dst + "/") and src.startswith("./"):
+                host = ROOT / src / script["path"][len(dst) + 1 :]
+    if host is None or host.resolve() != IMPORT_SCRIPT:
+        problems.append(f"kibana-setup does not run the mounted {IMPORT_SCRIPT.name}: {call}")
     dir_arg = re.search(r'"--dir",\s*"(?P<d>[^"]+)"', call)
     if not dir_arg or not any(
         dir_arg["d"].startswith(dst) and src == "./config" for dst, src in mounted.items()
@@ -530,6 +538,11 @@ BREAKAGES: list[tuple[str, Callable[[Compose], None], str]] = [
     (
         "Kibana as elastic",
         _set("services/kibana/environment/ELASTICSEARCH_USERNAME", "elastic"),
+        "Kibana and its setup",
+    ),
+    (
+        "import runs a script that is not mounted",
+        _set("services/kibana-setup/entrypoint", ["python", "/opt/airflow/scripts/x.py"]),
         "Kibana and its setup",
     ),
     (

@@ -39,7 +39,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 KIBANA_DIR = ROOT / "config" / "kibana"
-IMPORT_SCRIPT = ROOT / "scripts" / "kibana_import.py"
+IMPORT_SCRIPT = ROOT / "kibana" / "import_objects.py"
 SETTINGS = ROOT / "config" / "settings.yml"
 INDEX_TEMPLATE = ROOT / "config" / "index_template.json"
 RUNS_TEMPLATE = ROOT / "config" / "runs_template.json"

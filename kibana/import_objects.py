@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Import the project's Kibana saved objects (config/kibana/*.ndjson) into a running Kibana.
 
-    python scripts/kibana_import.py --kibana-url http://localhost:5601 [--dir config/kibana]
+    python kibana/import_objects.py --kibana-url http://localhost:5601 [--dir config/kibana]
 
 The password is read from the environment (KIBANA_PASSWORD), never from the command line where
 other users could see it; KIBANA_USERNAME defaults to ``elastic``. docker-compose.yml runs this
