@@ -854,7 +854,7 @@ class FakeKibana:
 
 
 def run_import(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KIBANA_USERNAME": "elastic", "KIBANA_PASSWORD": "test-password"}
+    env = {**os.environ, "KIBANA_USERNAME": "news_kibana", "KIBANA_PASSWORD": "test-password"}
     return subprocess.run(
         [sys.executable, str(IMPORT_SCRIPT), "--kibana-url", url, "--dir", str(KIBANA_DIR), *extra],
         env=env,
@@ -889,14 +889,17 @@ def expected_ndjson() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+ACKNOWLEDGED = (200, {"acknowledged": True})
+
+
 def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]) -> None:
     answer = {"success": True, "successCount": len(objects), "successResults": []}
-    with FakeKibana([(200, answer)]) as kibana:
+    with FakeKibana([(200, answer), ACKNOWLEDGED]) as kibana:
         result = run_import(kibana.url, "--attempts", "1")
     assert result.returncode == 0, result.stderr
     assert f"{len(objects)} of {len(objects)} saved objects imported" in result.stdout
-    assert len(kibana.requests) == 1
-    request = kibana.requests[0]
+    assert len(kibana.requests) == 2
+    request, default = kibana.requests
     headers = {k.lower(): v for k, v in request.headers.items()}
     assert request.method == "POST"
     assert request.path == "/api/saved_objects/_import?overwrite=true"
@@ -904,7 +907,7 @@ def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]
     assert headers["content-type"].startswith("multipart/form-data; boundary=")
     assert (
         base64.b64decode(headers["authorization"].removeprefix("Basic "))
-        == b"elastic:test-password"
+        == b"news_kibana:test-password"
     )
     assert int(headers["content-length"]) == len(request.body)
     parts = multipart_files(request)
@@ -915,15 +918,50 @@ def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]
     assert content == expected_ndjson()
     imported = [json.loads(line) for line in content.decode().splitlines()]
     assert {(o["type"], o["id"]) for o in imported} == {(o["type"], o["id"]) for o in objects}
+    # Then Kibana's default data view becomes "News", the one that shows undated articles too.
+    assert default.method == "POST"
+    assert default.path == "/api/data_views/default"
+    assert {k.lower(): v for k, v in default.headers.items()}["kbn-xsrf"] == "true"
+    assert default.headers["Authorization"] == headers["authorization"]
+    wanted = json.loads(default.body)
+    assert wanted == {"data_view_id": "news-etl-data-view-news", "force": True}
+    [view] = [o for o in objects if o["id"] == wanted["data_view_id"]]
+    assert view["type"] == "index-pattern"
+    assert view["attributes"]["name"] == DEFAULT_VIEW
+    assert view["attributes"]["timeFieldName"] == "ingested_at"
+    assert "default data view is news-etl-data-view-news" in result.stdout
+
+
+def test_default_data_view_refused_fails_the_import() -> None:
+    with FakeKibana([(200, {"success": True}), (403, {"message": "Forbidden"})]) as kibana:
+        result = run_import(kibana.url, "--attempts", "1")
+    assert result.returncode == 1
+    assert "default data view: HTTP 403: Forbidden" in result.stderr
+
+
+def test_default_data_view_must_be_imported(tmp_path: Path) -> None:
+    (tmp_path / "x.ndjson").write_text(
+        '{"id": "other", "type": "index-pattern", "attributes": {"title": "x"}}\n',
+        encoding="utf-8",
+    )
+    with FakeKibana([]) as kibana:
+        result = run_import(kibana.url, "--attempts", "1", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "no data view 'news-etl-data-view-news'" in result.stderr
+    assert kibana.requests == [], "nothing is sent when the default view is missing"
 
 
 def test_import_waits_for_kibana_then_succeeds() -> None:
     with FakeKibana(
-        [(503, {"message": "Kibana server is not ready yet"}), (200, {"success": True})]
+        [
+            (503, {"message": "Kibana server is not ready yet"}),
+            (200, {"success": True}),
+            ACKNOWLEDGED,
+        ]
     ) as kibana:
         result = run_import(kibana.url, "--attempts", "3", "--delay", "0.1")
     assert result.returncode == 0, result.stderr
-    assert len(kibana.requests) == 2
+    assert len(kibana.requests) == 3
     assert "not ready (HTTP 503)" in result.stderr
 
 
