@@ -37,6 +37,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 USER, PASSWORD = "admin", "admin"
+# The auth managers the plugin is tested under: the Makefile's, and the one docker-compose runs.
+AUTH_MANAGERS = {
+    "simple": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+    "fab": "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+}
+ALL_COMPONENTS = ("api-server", "scheduler", "dag-processor")
+# What /api/v2/monitor/health reports for each component (the metadata DB always).
+HEALTH_PARTS = {"scheduler": "scheduler", "dag-processor": "dag_processor"}
 START_TIMEOUT = 180  # db migrate + three processes on a 2-core machine
 STOP_TIMEOUT = 30
 
@@ -125,7 +133,7 @@ def settings_with_raw_root(home: Path) -> Path:
     return path
 
 
-def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
+def airflow_env(home: Path, port: int, search_alias: str, auth: str = "simple") -> dict[str, str]:
     from etl.settings import get_settings
 
     base = f"http://127.0.0.1:{port}"
@@ -144,6 +152,7 @@ def airflow_env(home: Path, port: int, search_alias: str) -> dict[str, str]:
             # Two task processes at once, as on this 2-core machine: mapped batches overlap.
             "AIRFLOW__CORE__PARALLELISM": "2",
             "NEWS_ETL_SETTINGS": str(settings_with_raw_root(home)),
+            "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGERS[auth],
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
@@ -189,11 +198,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def healthy(af: Airflow) -> bool:
+def healthy(af: Airflow, components: tuple[str, ...] = ALL_COMPONENTS) -> bool:
     status, body = af.api("/api/v2/monitor/health", auth=False)
     if status != 200 or not isinstance(body, dict):
         return False
-    parts = ("metadatabase", "scheduler", "dag_processor")
+    parts = ("metadatabase", *(HEALTH_PARTS[c] for c in components if c in HEALTH_PARTS))
     return all((body.get(p) or {}).get("status") == "healthy" for p in parts)
 
 

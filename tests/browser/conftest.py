@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from browser.browser_support import (
+    ALL_COMPONENTS,
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -54,31 +56,37 @@ def search_alias() -> str:
     return f"test-search-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="package")
-def airflow(
-    tmp_path_factory: pytest.TempPathFactory, es: Any, search_alias: str
+@contextlib.contextmanager
+def running_airflow(
+    home: Path, search_alias: str, auth: str, components: tuple[str, ...]
 ) -> Iterator[Airflow]:
-    """API server, scheduler and DAG processor on a free loopback port; stopped at the end."""
+    """``components`` of Airflow on a free loopback port under ``auth``; stopped on exit."""
     airflow_bin = Path(sys.executable).with_name("airflow")
     need(airflow_bin.exists(), f"{airflow_bin} missing; run make install")
-    home = tmp_path_factory.mktemp("airflow-home")
     (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}))
     port = free_port()
-    env = airflow_env(home, port, search_alias)
-    logdir = ARTIFACTS / "airflow-logs"
+    env = airflow_env(home, port, search_alias, auth)
+    logdir = ARTIFACTS / ("airflow-logs" if auth == "simple" else f"airflow-logs-{auth}")
     shutil.rmtree(logdir, ignore_errors=True)
     logdir.mkdir(parents=True)
     af = Airflow(base_url=f"http://127.0.0.1:{port}", home=home, env=env, search_alias=search_alias)
 
-    migrate = subprocess.run(
-        [str(airflow_bin), "db", "migrate"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT,
-    )
-    assert migrate.returncode == 0, f"airflow db migrate failed:\n{migrate.stdout[-3000:]}"
+    setup = [["db", "migrate"]]
+    if auth == "fab":  # FAB keeps its users in the metadata DB: one admin, made by its CLI
+        user = ["--username", USER, "--password", PASSWORD, "--role", "Admin"]
+        names = ["--firstname", "Ada", "--lastname", "Admin", "--email", "admin@example.org"]
+        setup.append(["users", "create", *user, *names])
+    for args in setup:
+        done = subprocess.run(
+            [str(airflow_bin), *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+        output = (done.stdout + done.stderr)[-3000:]
+        assert done.returncode == 0, f"airflow {' '.join(args[:2])} failed:\n{output}"
 
     commands = {
         "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(port)],
@@ -86,12 +94,12 @@ def airflow(
         "dag-processor": ["dag-processor"],
     }
     try:
-        for name, args in commands.items():
+        for name in components:
             log = logdir / f"{name}.log"
             af.logs[name] = log
             with log.open("wb") as out:
                 af.procs[name] = subprocess.Popen(
-                    [str(airflow_bin), *args],
+                    [str(airflow_bin), *commands[name]],
                     env=env,
                     cwd=ROOT,
                     stdin=subprocess.DEVNULL,
@@ -104,7 +112,7 @@ def airflow(
             dead = [n for n, p in af.procs.items() if p.poll() is not None]
             assert not dead, f"{dead} exited early:\n{af.log_tail()}"
             try:
-                if healthy(af):
+                if healthy(af, components):
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass  # not listening yet
@@ -114,6 +122,26 @@ def airflow(
     finally:
         for proc in af.procs.values():
             stop(proc)
+
+
+@pytest.fixture(scope="package")
+def airflow(
+    tmp_path_factory: pytest.TempPathFactory, es: Any, search_alias: str
+) -> Iterator[Airflow]:
+    """API server, scheduler and DAG processor under the simple auth manager (Makefile's)."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    with running_airflow(home, search_alias, "simple", ALL_COMPONENTS) as af:
+        yield af
+
+
+@pytest.fixture(scope="module")
+def fab_airflow(
+    tmp_path_factory: pytest.TempPathFactory, es: Any, search_alias: str
+) -> Iterator[Airflow]:
+    """The API server alone under the FAB auth manager, as docker-compose.yml runs it."""
+    home = tmp_path_factory.mktemp("airflow-home-fab")
+    with running_airflow(home, search_alias, "fab", ("api-server",)) as af:
+        yield af
 
 
 # --- Chromium --------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ The file is validated against the Compose Specification's own JSON schema (vendo
 tests/data, see its README for the source commit), then against the project's rules: one Elastic
 version, one Airflow image that matches the Dockerfile and the pinned Airflow, the project
 mounted into every Airflow container, the Elasticsearch connection from an AIRFLOW_CONN_
-variable, no secret in the file, and .env kept out of git.
+variable, no secret in the file, and .env kept out of git. Only the setup service uses the
+`elastic` superuser: Airflow and the Kibana import log in as users it creates, whose roles cover
+the alias and its `ALIAS-...` indices and nothing broader.
 
 Each rule is a function returning the problems it finds, so the same rule runs on the real file
 (expecting none) and on deliberately broken copies (expecting some): a rule that cannot fail
@@ -14,6 +16,7 @@ would pass those too and be caught.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import hashlib
 import json
 import re
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,8 @@ SCHEMA_README = ROOT / "tests" / "data" / "README.md"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 PYPROJECT = ROOT / "pyproject.toml"
+# The kibana-setup service runs this (issue 16: production code beside config/kibana/).
+IMPORT_SCRIPT = ROOT / "kibana" / "import_objects.py"
 
 ELASTIC_REGISTRY = "docker.elastic.co/"
 AIRFLOW_HOME = "/opt/airflow"
@@ -377,15 +383,206 @@ def kibana_problems(compose: Compose) -> list[str]:
     if cond != "service_healthy":
         problems.append("kibana-setup must wait for Kibana to be healthy")
     call = json.dumps([importer.get("entrypoint"), importer.get("command")])
-    script = re.search(r"/scripts/(kibana_import\.\w+)", call)
-    if not script or not (ROOT / "scripts" / script[1]).is_file():
-        problems.append(f"kibana-setup does not run scripts/kibana_import.*: {call}")
     mounted = dict((dst, src) for src, dst in volume_pairs(importer))
+    # The script it runs must be the project's, reached through one of its own mounts.
+    script = re.search(r'"(?P<path>/[^"]+\.py)"', call)
+    host = None
+    if script:
+        for dst, src in mounted.items():
+            if script["path"].startswith(dst + "/") and src.startswith("./"):
+                host = ROOT / src / script["path"][len(dst) + 1 :]
+    if host is None or host.resolve() != IMPORT_SCRIPT:
+        problems.append(f"kibana-setup does not run the mounted {IMPORT_SCRIPT.name}: {call}")
     dir_arg = re.search(r'"--dir",\s*"(?P<d>[^"]+)"', call)
     if not dir_arg or not any(
         dir_arg["d"].startswith(dst) and src == "./config" for dst, src in mounted.items()
     ):
         problems.append("kibana-setup does not read the mounted ./config/kibana")
+    return problems
+
+
+# Elasticsearch's built-in superuser, and privileges that reach beyond the project's indices.
+SUPERUSERS = {"elastic"}
+SUPERUSER_ROLES = {"superuser"}
+BROAD_CLUSTER_PRIVILEGES = {
+    "all",
+    "manage",
+    "manage_security",
+    "manage_api_key",
+    "manage_own_api_key",
+}
+# Built-in roles the Kibana import may hold besides the project's own (Kibana's UI, no indices).
+KIBANA_IMPORT_BUILTIN_ROLES = {"kibana_admin"}
+# What the pipeline does to its indices (etl/index.py, runs.py, lease.py, load.py): create and
+# delete generations, mappings and the alias swap, bulk writes, searches, metadata reads.
+PIPELINE_INDEX_PRIVILEGES = {
+    "create_index",
+    "delete_index",
+    "manage",
+    "read",
+    "write",
+    "view_index_metadata",
+}
+PIPELINE_CLUSTER_PRIVILEGES = {"monitor"}  # GET / for the server version in the run record
+# `es_put _security/role/NAME "$${VAR}"` in the setup service's command.
+SECURITY_PUT = re.compile(
+    r'es_put\s+_security/(?P<kind>role|user)/(?P<name>[\w.-]+)\s+"\$\$\{(?P<var>\w+)\}"'
+)
+
+
+@dataclass(frozen=True)
+class EsUser:
+    roles: tuple[str, ...]
+    password_var: str | None  # the .env variable its password comes from
+
+
+def security_setup(compose: Compose) -> tuple[dict[str, dict[str, Any]], dict[str, EsUser]]:
+    """(roles, users) the setup service creates: role bodies as Elasticsearch receives them."""
+    setup = compose["services"].get("setup", {})
+    env = environment(setup)
+    roles: dict[str, dict[str, Any]] = {}
+    users: dict[str, EsUser] = {}
+    command = setup.get("command") or ""
+    text = command if isinstance(command, str) else " ".join(command)
+    for call in SECURITY_PUT.finditer(text):
+        raw = env.get(call["var"], "")
+        try:
+            body = json.loads(INTERPOLATION.sub("PLACEHOLDER", raw))
+        except json.JSONDecodeError:
+            continue  # reported by security_problems as a missing body
+        if call["kind"] == "role":
+            roles[call["name"]] = body
+        else:
+            password = re.search(r'"password":\s*"\$\{(?P<var>\w+)', raw)
+            users[call["name"]] = EsUser(
+                tuple(body.get("roles") or ()), password["var"] if password else None
+            )
+    return roles, users
+
+
+def configured_alias() -> str:
+    settings = yaml.safe_load((ROOT / "config" / "settings.yml").read_text(encoding="utf-8"))
+    return str(settings["elasticsearch"]["alias"])
+
+
+def _password_var(value: str) -> str | None:
+    match = PURE_INTERPOLATION.match(value)
+    return match["name"] if match else None
+
+
+def _user_problems(
+    who: str,
+    login: str,
+    password_var: str | None,
+    users: dict[str, EsUser],
+    roles: dict[str, dict[str, Any]],
+    allowed_builtin: set[str],
+) -> list[str]:
+    if login in SUPERUSERS:
+        return [f"{who} logs in as the superuser {login!r}"]
+    user = users.get(login)
+    if user is None:
+        return [f"{who} logs in as {login!r}, which the setup service does not create"]
+    problems = []
+    if password_var is None or password_var != user.password_var:
+        problems.append(f"{who}: password ${password_var} is not {login}'s ${user.password_var}")
+    for role in user.roles:
+        if role in SUPERUSER_ROLES:
+            problems.append(f"{who}: user {login} has the {role} role")
+        elif role not in roles and role not in allowed_builtin:
+            problems.append(f"{who}: user {login} has role {role!r}, not one setup defines")
+    return problems
+
+
+def security_problems(compose: Compose) -> list[str]:
+    """Only setup uses the elastic superuser: Airflow and the Kibana import get limited users."""
+    problems = []
+    roles, users = security_setup(compose)
+    for name in ("news_etl_writer",):
+        if name not in roles:
+            problems.append(f"setup does not create the role {name}")
+    for name, svc in airflow_services(compose).items():
+        value = environment(svc).get("AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", "")
+        try:
+            conn = json.loads(INTERPOLATION.sub("PLACEHOLDER", value))
+        except json.JSONDecodeError:
+            continue  # connection_problems reports it
+        password = re.search(r'"password":\s*"(?P<p>[^"]*)"', value)
+        problems += _user_problems(
+            f"{name}'s Elasticsearch connection",
+            str(conn.get("login", "")),
+            _password_var(password["p"]) if password else None,
+            users,
+            roles,
+            set(),
+        )
+    importer = environment(compose["services"].get("kibana-setup", {}))
+    problems += _user_problems(
+        "kibana-setup",
+        importer.get("KIBANA_USERNAME", "elastic"),  # the import script's default
+        _password_var(importer.get("KIBANA_PASSWORD", "")),
+        users,
+        roles,
+        KIBANA_IMPORT_BUILTIN_ROLES,
+    )
+    alias = configured_alias()
+    for role_name, role in roles.items():
+        broad = set(role.get("cluster") or []) & BROAD_CLUSTER_PRIVILEGES
+        if broad:
+            problems.append(f"role {role_name}: cluster privileges {sorted(broad)}")
+        for entry in role.get("indices") or []:
+            if entry.get("allow_restricted_indices"):
+                problems.append(f"role {role_name}: allow_restricted_indices")
+            if "all" in (entry.get("privileges") or []):
+                problems.append(f"role {role_name}: index privilege 'all'")
+            for pattern in entry.get("names") or []:
+                # The alias itself or names under its own prefix ALIAS-...: `news*` would also
+                # match `newsletter`, `*` everything.
+                if pattern != alias and not pattern.startswith(alias + "-"):
+                    problems.append(
+                        f"role {role_name}: index pattern {pattern!r} is broader than "
+                        f"{alias!r} and {alias}-*"
+                    )
+        if not role.get("indices"):
+            problems.append(f"role {role_name}: no index privileges at all (a mistake?)")
+    return problems
+
+
+def pipeline_role_problems(compose: Compose) -> list[str]:
+    """The pipeline's user may do everything the pipeline does to every index it writes."""
+    from etl.index import generation_pattern
+    from etl.runs import runs_index
+
+    roles, users = security_setup(compose)
+    value = environment(compose["services"]["airflow-worker"]).get(
+        "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT", ""
+    )
+    login = str(json.loads(INTERPOLATION.sub("PLACEHOLDER", value)).get("login", ""))
+    user = users.get(login)
+    if user is None:
+        return [f"the pipeline's user {login!r} is not created by setup"]
+    granted = [roles[r] for r in user.roles if r in roles]
+    problems = []
+    cluster = {p for role in granted for p in role.get("cluster") or []}
+    if not cluster >= PIPELINE_CLUSTER_PRIVILEGES:
+        problems.append(f"{login}: cluster privileges {sorted(cluster)} lack monitor")
+    alias = configured_alias()
+    # One name of each kind the pipeline touches: the alias, a generation (two in one second
+    # get a -N suffix) and the run records / lease index.
+    generation = f"{alias}-20260101000000"  # as etl.index.new_generation names them
+    if not fnmatch.fnmatchcase(generation, generation_pattern(alias)):
+        problems.append(f"{generation} is not a generation name: update this test")
+    for index in (alias, generation, generation + "-2", runs_index(alias)):
+        privileges = {
+            p
+            for role in granted
+            for entry in role.get("indices") or []
+            if any(fnmatch.fnmatchcase(index, n) for n in entry.get("names") or [])
+            for p in entry.get("privileges") or []
+        }
+        missing = PIPELINE_INDEX_PRIVILEGES - privileges
+        if missing:
+            problems.append(f"{login} lacks {sorted(missing)} on {index}")
     return problems
 
 
@@ -418,6 +615,8 @@ RULES: list[tuple[str, Callable[[Compose, dict[str, str]], list[str]]]] = [
     ("Elasticsearch connection", lambda c, e: connection_problems(c)),
     ("no secret literals", secret_problems),
     ("Kibana and its setup", lambda c, e: kibana_problems(c)),
+    ("least privilege", lambda c, e: security_problems(c)),
+    ("pipeline role covers its indices", lambda c, e: pipeline_role_problems(c)),
 ]
 
 
@@ -450,6 +649,28 @@ def _drop_volume(service: str, target: str) -> Callable[[Compose], None]:
         svc["volumes"] = [v for v in svc["volumes"] if f":{target}" not in str(v)]
 
     return mutate
+
+
+def _edit_env_json(
+    service: str, key: str, edit: Callable[[Any], None]
+) -> Callable[[Compose], None]:
+    """A mutation of a JSON value in a service's environment (a connection, a role, a user)."""
+
+    def mutate(doc: Compose) -> None:
+        env = doc["services"][service]["environment"]
+        # Interpolations are kept as they are: json round-trips ${...} untouched.
+        value = json.loads(env[key])
+        edit(value)
+        env[key] = json.dumps(value)
+
+    return mutate
+
+
+def _role_index_entry(role_var: str) -> Callable[[Callable[[dict[str, Any]], None]], Any]:
+    return lambda edit: _edit_env_json("setup", role_var, lambda r: edit(r["indices"][0]))
+
+
+_writer = _role_index_entry("NEWS_ETL_WRITER_ROLE")
 
 
 ELASTIC_KIBANA = "docker.elastic.co/kibana/kibana"
@@ -531,6 +752,83 @@ BREAKAGES: list[tuple[str, Callable[[Compose], None], str]] = [
         "Kibana as elastic",
         _set("services/kibana/environment/ELASTICSEARCH_USERNAME", "elastic"),
         "Kibana and its setup",
+    ),
+    (
+        "import runs a script that is not mounted",
+        _set("services/kibana-setup/entrypoint", ["python", "/opt/airflow/scripts/x.py"]),
+        "Kibana and its setup",
+    ),
+    (
+        "Airflow's connection as elastic again",
+        _edit_env_json(
+            "airflow-worker",
+            "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT",
+            lambda c: c.update(login="elastic", password="${ELASTIC_PASSWORD}"),
+        ),
+        "least privilege",
+    ),
+    (
+        "Airflow's connection with another user's password",
+        _edit_env_json(
+            "airflow-scheduler",
+            "AIRFLOW_CONN_ELASTICSEARCH_DEFAULT",
+            lambda c: c.update(password="${KIBANA_IMPORT_PASSWORD}"),
+        ),
+        "least privilege",
+    ),
+    (
+        "Kibana import as elastic again",
+        lambda doc: doc["services"]["kibana-setup"]["environment"].update(
+            KIBANA_USERNAME="elastic", KIBANA_PASSWORD="${ELASTIC_PASSWORD}"
+        ),
+        "least privilege",
+    ),
+    (
+        "Kibana import with no user (the script's default is elastic)",
+        lambda doc: doc["services"]["kibana-setup"]["environment"].pop("KIBANA_USERNAME"),
+        "least privilege",
+    ),
+    (
+        "pipeline user made a superuser",
+        _edit_env_json("setup", "NEWS_ETL_USER", lambda u: u["roles"].append("superuser")),
+        "least privilege",
+    ),
+    (
+        "role on every index",
+        _writer(lambda e: e["names"].append("*")),
+        "least privilege",
+    ),
+    (
+        "role on a prefix broader than the alias",
+        _writer(lambda e: e.update(names=["news*"])),
+        "least privilege",
+    ),
+    (
+        "role on restricted indices",
+        _writer(lambda e: e.update(allow_restricted_indices=True)),
+        "least privilege",
+    ),
+    (
+        "role manages security",
+        _edit_env_json(
+            "setup", "NEWS_ETL_WRITER_ROLE", lambda r: r["cluster"].append("manage_security")
+        ),
+        "least privilege",
+    ),
+    (
+        "role misses the generations and -runs",
+        _writer(lambda e: e.update(names=["news"])),
+        "pipeline role covers its indices",
+    ),
+    (
+        "role cannot delete old generations",
+        _writer(lambda e: e["privileges"].remove("delete_index")),
+        "pipeline role covers its indices",
+    ),
+    (
+        "role without monitor",
+        _edit_env_json("setup", "NEWS_ETL_WRITER_ROLE", lambda r: r.update(cluster=[])),
+        "pipeline role covers its indices",
     ),
     (
         "import before Kibana is up",

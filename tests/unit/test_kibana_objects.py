@@ -39,12 +39,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 KIBANA_DIR = ROOT / "config" / "kibana"
-IMPORT_SCRIPT = ROOT / "scripts" / "kibana_import.py"
+IMPORT_SCRIPT = ROOT / "kibana" / "import_objects.py"
 SETTINGS = ROOT / "config" / "settings.yml"
 INDEX_TEMPLATE = ROOT / "config" / "index_template.json"
 RUNS_TEMPLATE = ROOT / "config" / "runs_template.json"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
+# The data view the saved search and the dashboards use, and the one by publication date.
+DEFAULT_VIEW = "News"
+BY_PUBLICATION_VIEW = "News by publication date"
 RECORDS = "___records___"  # Lens' pseudo-field for "count of documents"
 NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float"}
 AGGREGATABLE = NUMERIC | {"keyword", "constant_keyword", "date", "date_nanos", "boolean", "ip"}
@@ -464,15 +467,34 @@ def uses(dash: SavedObject, op: str, field: str) -> bool:
 def content_problems(objects: list[SavedObject], alias: str) -> list[str]:
     """What issue 7 promises users find in Kibana on first start."""
     problems = []
-    views = {o["attributes"]["title"]: o for o in by_type(objects, "index-pattern")}
-    for title, time_field in ((alias, "published_at"), (f"{alias}-runs", "started_at")):
-        view = views.get(title)
+    views = {o["attributes"].get("name"): o for o in by_type(objects, "index-pattern")}
+    # A time field hides every document without a value in it. Every document has
+    # ingested_at; published_at is missing when no date was found (two of the five samples),
+    # so the view everything opens on uses ingested_at, and a second one is by publication.
+    for name, title, time_field in (
+        (DEFAULT_VIEW, alias, "ingested_at"),
+        (BY_PUBLICATION_VIEW, alias, "published_at"),
+        ("News ETL runs", f"{alias}-runs", "started_at"),
+    ):
+        view = views.get(name)
         if view is None:
-            problems.append(f"no data view on {title!r}")
+            problems.append(f"no data view named {name!r}")
+        elif view["attributes"].get("title") != title:
+            problems.append(f"data view {name!r} is not on {title!r}")
         elif view["attributes"].get("timeFieldName") != time_field:
-            problems.append(f"data view {title!r} time field is not {time_field}")
+            problems.append(f"data view {name!r} time field is not {time_field}")
         elif not json.loads(view["attributes"].get("fieldAttrs") or "{}"):
-            problems.append(f"data view {title!r} has no readable field names (customLabel)")
+            problems.append(f"data view {name!r} has no readable field names (customLabel)")
+    default_id = (views.get(DEFAULT_VIEW) or {}).get("id")
+    for obj in by_type(objects, "search") + by_type(objects, "dashboard"):
+        for ref in obj.get("references") or []:
+            if ref.get("type") != "index-pattern":
+                continue
+            view_name = next(
+                (n for n, v in views.items() if v.get("id") == ref.get("id")), ref.get("id")
+            )
+            if view_name != "News ETL runs" and ref.get("id") != default_id:
+                problems.append(f"{label(obj)}: {ref.get('name')} uses {view_name!r}, not News")
     search = find(objects, "search", "News")
     want = [
         "title",
@@ -580,8 +602,16 @@ def test_saved_objects_pass_check(
     assert check(objects, mappings, alias) == []
 
 
-def _object(objs: list[SavedObject], kind: str, title: str) -> SavedObject:
-    found = find(objs, kind, title)
+def _object(objs: list[SavedObject], kind: str, title: str, name: str | None = None) -> SavedObject:
+    found = next(
+        (
+            o
+            for o in by_type(objs, kind)
+            if o["attributes"].get("title") == title
+            and (name is None or o["attributes"].get("name") == name)
+        ),
+        None,
+    )
     assert found is not None
     return found
 
@@ -703,6 +733,25 @@ BREAKAGES: list[tuple[str, Callable[[list[SavedObject], dict[str, Mapping]], Non
     ),
     ("no language facet", _edit_controls(lambda g: g.pop("ctrl-language")), "content"),
     (
+        "default data view hides undated documents again",
+        lambda o, m: _object(o, "index-pattern", "news", DEFAULT_VIEW)["attributes"].update(
+            timeFieldName="published_at"
+        ),
+        "content",
+    ),
+    (
+        "no data view by publication date",
+        lambda o, m: o.remove(_object(o, "index-pattern", "news", BY_PUBLICATION_VIEW)),
+        "content",
+    ),
+    (
+        "a dashboard panel on the publication-date view",
+        lambda o, m: _object(o, "dashboard", "News facets")["references"][0].update(
+            id=_object(o, "index-pattern", "news", BY_PUBLICATION_VIEW)["id"]
+        ),
+        "content",
+    ),
+    (
         "search columns changed",
         lambda o, m: _object(o, "search", "News")["attributes"].update(columns=["title"]),
         "content",
@@ -805,7 +854,7 @@ class FakeKibana:
 
 
 def run_import(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KIBANA_USERNAME": "elastic", "KIBANA_PASSWORD": "test-password"}
+    env = {**os.environ, "KIBANA_USERNAME": "news_kibana", "KIBANA_PASSWORD": "test-password"}
     return subprocess.run(
         [sys.executable, str(IMPORT_SCRIPT), "--kibana-url", url, "--dir", str(KIBANA_DIR), *extra],
         env=env,
@@ -840,14 +889,17 @@ def expected_ndjson() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+ACKNOWLEDGED = (200, {"acknowledged": True})
+
+
 def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]) -> None:
     answer = {"success": True, "successCount": len(objects), "successResults": []}
-    with FakeKibana([(200, answer)]) as kibana:
+    with FakeKibana([(200, answer), ACKNOWLEDGED]) as kibana:
         result = run_import(kibana.url, "--attempts", "1")
     assert result.returncode == 0, result.stderr
     assert f"{len(objects)} of {len(objects)} saved objects imported" in result.stdout
-    assert len(kibana.requests) == 1
-    request = kibana.requests[0]
+    assert len(kibana.requests) == 2
+    request, default = kibana.requests
     headers = {k.lower(): v for k, v in request.headers.items()}
     assert request.method == "POST"
     assert request.path == "/api/saved_objects/_import?overwrite=true"
@@ -855,7 +907,7 @@ def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]
     assert headers["content-type"].startswith("multipart/form-data; boundary=")
     assert (
         base64.b64decode(headers["authorization"].removeprefix("Basic "))
-        == b"elastic:test-password"
+        == b"news_kibana:test-password"
     )
     assert int(headers["content-length"]) == len(request.body)
     parts = multipart_files(request)
@@ -866,15 +918,50 @@ def test_import_request_sent_over_http_is_well_formed(objects: list[SavedObject]
     assert content == expected_ndjson()
     imported = [json.loads(line) for line in content.decode().splitlines()]
     assert {(o["type"], o["id"]) for o in imported} == {(o["type"], o["id"]) for o in objects}
+    # Then Kibana's default data view becomes "News", the one that shows undated articles too.
+    assert default.method == "POST"
+    assert default.path == "/api/data_views/default"
+    assert {k.lower(): v for k, v in default.headers.items()}["kbn-xsrf"] == "true"
+    assert default.headers["Authorization"] == headers["authorization"]
+    wanted = json.loads(default.body)
+    assert wanted == {"data_view_id": "news-etl-data-view-news", "force": True}
+    [view] = [o for o in objects if o["id"] == wanted["data_view_id"]]
+    assert view["type"] == "index-pattern"
+    assert view["attributes"]["name"] == DEFAULT_VIEW
+    assert view["attributes"]["timeFieldName"] == "ingested_at"
+    assert "default data view is news-etl-data-view-news" in result.stdout
+
+
+def test_default_data_view_refused_fails_the_import() -> None:
+    with FakeKibana([(200, {"success": True}), (403, {"message": "Forbidden"})]) as kibana:
+        result = run_import(kibana.url, "--attempts", "1")
+    assert result.returncode == 1
+    assert "default data view: HTTP 403: Forbidden" in result.stderr
+
+
+def test_default_data_view_must_be_imported(tmp_path: Path) -> None:
+    (tmp_path / "x.ndjson").write_text(
+        '{"id": "other", "type": "index-pattern", "attributes": {"title": "x"}}\n',
+        encoding="utf-8",
+    )
+    with FakeKibana([]) as kibana:
+        result = run_import(kibana.url, "--attempts", "1", "--dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "no data view 'news-etl-data-view-news'" in result.stderr
+    assert kibana.requests == [], "nothing is sent when the default view is missing"
 
 
 def test_import_waits_for_kibana_then_succeeds() -> None:
     with FakeKibana(
-        [(503, {"message": "Kibana server is not ready yet"}), (200, {"success": True})]
+        [
+            (503, {"message": "Kibana server is not ready yet"}),
+            (200, {"success": True}),
+            ACKNOWLEDGED,
+        ]
     ) as kibana:
         result = run_import(kibana.url, "--attempts", "3", "--delay", "0.1")
     assert result.returncode == 0, result.stderr
-    assert len(kibana.requests) == 2
+    assert len(kibana.requests) == 3
     assert "not ready (HTTP 503)" in result.stderr
 
 
