@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from etl import cli_clean, cli_run, cli_search
+from etl import cli_clean, cli_entities, cli_run, cli_search
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_run.add_parser(sub)
     cli_clean.add_parser(sub)
     cli_search.add_parsers(sub)
+    cli_entities.add_parser(sub)
     return parser
 
 

@@ -73,14 +73,14 @@ def add_parsers(subparsers: Any) -> None:
     q.set_defaults(func=run_summary)
 
 
-def _client() -> Elasticsearch:
+def interactive_client() -> Elasticsearch:
     from etl.es import client
 
     # Fail fast on the command line: one retry, then a one-line error.
     return client(get_settings(), fail_fast=True)
 
 
-def _guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
+def guard(name: str, args: argparse.Namespace, work: Callable[[], int]) -> int:
     """Run ``work``; turn usage and Elasticsearch errors into one-line messages and exit codes."""
     from elasticsearch import ApiError, NotFoundError, TransportError
 
@@ -121,14 +121,14 @@ def run_search(args: argparse.Namespace) -> int:
             "from_": args.from_,
         }
         s.build_query(args.query, **kwargs)  # usage errors before any network call
-        result = s.search(_client(), args.index, args.query, **kwargs)
+        result = s.search(interactive_client(), args.index, args.query, **kwargs)
         if args.json:
             print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         else:
             render_search(_console(), args, result)
         return EXIT_OK
 
-    return _guard("search", args, work)
+    return guard("search", args, work)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -136,14 +136,14 @@ def run_summary(args: argparse.Namespace) -> int:
     args.index = args.index or get_settings().elasticsearch.alias
 
     def work() -> int:
-        result = s.summary(_client(), args.index)
+        result = s.summary(interactive_client(), args.index)
         if args.json:
             print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
         else:
             render_summary(_console(), result)
         return EXIT_OK
 
-    return _guard("summary", args, work)
+    return guard("summary", args, work)
 
 
 # --- rendering -----------------------------------------------------------------------------

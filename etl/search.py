@@ -482,3 +482,21 @@ def summary(es: Elasticsearch, index: str, facet_size: int = FACET_SIZE) -> Summ
         date_range=result.date_range,
         last_run=last_run(es, index),
     )
+
+
+ENTITY_FACETS = {"person": "persons", "organization": "organizations", "location": "locations"}
+
+
+def entity_values(es: Elasticsearch, alias: str, *, size: int = 5000) -> list[Any]:
+    """Every person, organisation and place value of a managed alias with its document count
+    (the most frequent ``size`` of each), for :func:`etl.suggest.suggest`."""
+    from etl.suggest import Value
+
+    check_managed(es, alias)
+    aggs = {k: {"terms": {"field": FACETS[f], "size": size}} for k, f in ENTITY_FACETS.items()}
+    resp = es.search(index=alias, size=0, aggs=aggs)
+    return [
+        Value(str(b["key"]), kind, int(b["doc_count"]))
+        for kind in ENTITY_FACETS
+        for b in resp["aggregations"][kind]["buckets"]
+    ]
