@@ -119,7 +119,6 @@ class HtmlMeta:
     url: str | None = None
     published: str | None = None
     published_source: DateSource = "none"
-    language: str | None = None
 
 
 def parse_html(html: str) -> Any:
@@ -197,14 +196,12 @@ def html_meta(page: str | Any) -> HtmlMeta:
             if t.get("datetime"):
                 published, source = t.get("datetime").strip(), "html_meta"
                 break
-    lang = tree.getroottree().getroot().get("lang")
     return HtmlMeta(
         title=title or None,
         site_name=site_name,
         url=url,
         published=published,
         published_source=source,
-        language=(lang.split("-")[0].strip().lower() or None) if lang else None,
     )
 
 
