@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import pytest
+from mapping_support import leaf_types
 
 from etl.index import is_generation, select_doomed
 from etl.runs import runs_index
@@ -64,18 +65,6 @@ def _mapping(name: str) -> dict:
     return json.loads((PROJECT_ROOT / "config" / name).read_text())["template"]["mappings"]
 
 
-def _fields(props: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, spec in props.items():
-        if "properties" in spec:
-            out |= _fields(spec["properties"], f"{prefix}{name}.")
-        else:
-            out[prefix + name] = spec["type"]
-            for sub, subspec in spec.get("fields", {}).items():
-                out[f"{prefix}{name}.{sub}"] = subspec["type"]
-    return out
-
-
 def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
     m = _mapping("runs_template.json")
     assert m["dynamic"] == "strict"
@@ -116,13 +105,13 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "lease.acquired_at": "date",
         "lease.expires_at": "date",
     }
-    assert _fields(m["properties"]) == expected
+    assert leaf_types(m["properties"], subfields=True) == expected
 
 
 def test_document_mapping_is_strict_and_versioned() -> None:
     m = _mapping("index_template.json")
     assert m["dynamic"] == "strict" and isinstance(m["_meta"]["mapping_version"], int)
-    fields = _fields(m["properties"])
+    fields = leaf_types(m["properties"], subfields=True)
     for facet in ("entities.persons", "entities.organizations", "entities.locations"):
         assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
     assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"

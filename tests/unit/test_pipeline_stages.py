@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mapping_support import document_paths, mapping_paths
 
 from etl import pipeline, runs, staging
 from etl.changes import epoch_millis
@@ -175,26 +176,7 @@ def test_batch_name(loc: str) -> None:
     assert StagingLayout.batch_name(loc) == "batch-00003"
 
 
-def _runs_fields(props: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for name, spec in props.items():
-        out.add(prefix + name)
-        if "properties" in spec:
-            out |= _runs_fields(spec["properties"], f"{prefix}{name}.")
-    return out
-
-
-def _record_fields(doc: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for k, v in doc.items():
-        out.add(prefix + k)
-        for item in v if isinstance(v, list) else [v]:
-            if isinstance(item, dict):
-                out |= _record_fields(item, f"{prefix}{k}.")
-    return out
-
-
-RUNS_FIELDS = _runs_fields(
+RUNS_FIELDS = mapping_paths(
     json.loads((PROJECT_ROOT / "config" / "runs_template.json").read_text())["template"][
         "mappings"
     ]["properties"]
@@ -235,7 +217,7 @@ def test_a_dry_run_goes_through_every_stage_without_elasticsearch(tmp_path: Path
     assert record["versions"]["model"] and record["quarantine"] == []
     assert not (tmp_path / "stage").exists()  # staging is a hand-over, removed at the end
     # What a real run would write must pass the strict runs mapping.
-    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+    assert document_paths({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
 
 
 def test_staged_batch_layout_and_quarantine_files(tmp_path: Path) -> None:
@@ -324,7 +306,7 @@ def test_broken_metadata_is_a_warning_and_the_documents_still_load(
     for w in record["warnings"]:
         assert w["reason"].startswith(reason) and len(w["sha256"]) == 64
         assert f"{w['path']}: metadata ignored: {w['reason']}" in caplog.messages
-    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+    assert document_paths({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
 
 
 def test_warnings_are_capped_like_the_quarantine_and_fit_the_runs_mapping() -> None:
