@@ -17,7 +17,7 @@ from mapping_support import document_paths, mapping_paths
 
 from etl import pipeline, runs, staging
 from etl.changes import epoch_millis
-from etl.load import Item, _reason, classify, not_the_documents_fault
+from etl.load import Item, _decide, _reason, classify, not_the_documents_fault
 from etl.settings import PROJECT_ROOT, get_settings
 from etl.staging import StagingLayout
 from etl.stats import LoadCounts
@@ -134,6 +134,29 @@ def test_classify(old, doc, incremental, op, count) -> None:
     if op == "update":
         assert d.action["doc"] == {"source": {"modified_at": doc["source"]["modified_at"]}}
     assert d.counted == count
+
+
+def test_decide_sorts_a_chunk_into_outcomes_without_counting() -> None:
+    """The chunk's second copy of an id is a duplicate; sent documents are remembered as new
+    or updated by whether the index holds their id; an unchanged one is settled at once."""
+    chunk = [
+        Item("a", _doc()),
+        Item("b", _doc("h1", "run-2") | {"source": {"path": "b.txt"}}, record=4),
+        Item("a", _doc() | {"source": {"path": "copy.txt"}}),
+        Item("c", _doc()),
+    ]
+    existing = {"b": _doc("h0", "run-1"), "c": _doc("h1", "run-1")}
+    seen: dict[str, str] = {}
+    out = _decide(chunk, existing, seen, "idx", True, lambda _: False)
+    assert [o.id for o in out] == ["a", "b", "a", "c"]
+    assert [o.pending.kind if o.pending else None for o in out] == ["new", "updated", None, None]
+    assert out[1].pending.path == "b.txt" and out[1].pending.record == 4
+    dup = out[2].decision.quarantine
+    assert (
+        dup is not None and dup.path == "copy.txt" and "as a.txt, loaded by this run" in dup.reason
+    )
+    assert out[3].decision.counted == "unchanged" and out[3].decision.action is None
+    assert seen == {"a": "a.txt", "b": "b.txt", "c": "a.txt"}
 
 
 def test_reason_names_the_error_type_reason_and_cause() -> None:
