@@ -49,7 +49,7 @@ Variants that differ in case, hyphens, spacing or diacritics therefore get the s
 every document, whatever the order. The price is cosmetic: ``Jean-Pierre`` shows as
 ``Jean Pierre`` unless the table lists the person. What no rule can fold (transliterations such
 as ``Shoygu``/``Shoigu``, ``Zelenskyy``/``Zelensky``) is what the alias table is for. Inside one
-document, mentions are grouped by :func:`etl.gazetteer.fold_key`.
+document, mentions are grouped by :func:`etl.text.fold_key`.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from etl.gazetteer import AliasEntry, AliasTable, Kind, fold_key
+from etl.gazetteer import AliasEntry, AliasTable
+from etl.kinds import Kind
 from etl.mentions import KIND_ORDER, LABEL_KIND, Mention
 from etl.names import (
     clean_surface,
@@ -72,6 +73,7 @@ from etl.names import (
     strip_titles,
 )
 from etl.records import Entities
+from etl.text import fold_key
 
 
 @dataclass

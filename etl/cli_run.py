@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from etl.errors import UsageError
 from etl.records import quarantine_line, warning_line
-from etl.settings import get_settings
+from etl.settings import Settings, get_settings
+from etl.stats import RunCounts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # Quarantined files (and warnings) listed in the summary; the run record keeps up to a thousand.
@@ -61,46 +64,16 @@ def add_parser(sub: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     """Run; 0 = completed (quarantined files included), 1 = could not complete, 2 = bad usage."""
     from etl import es as es_mod
-    from etl import pipeline
-    from etl.progress import for_stream
     from etl.runs import RecordNotWritten
-    from etl.workers import check_workers, usable_cores
 
     settings = get_settings()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
-    if not args.debug:
-        # The client logs every retry; the user gets one line at the end instead.
-        logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
+    _configure_logging(args.debug)
     alias = args.index or settings.elasticsearch.alias
     url = es_mod.redact(settings.env.es_target)
     try:
-        since = datetime.fromisoformat(args.since) if args.since else None
-    except ValueError:
-        return _fail(EXIT_USAGE, f"--since must be a date like 2026-01-31, not {args.since!r}")
-    if args.batch_size is not None and args.batch_size < 1:
-        return _fail(EXIT_USAGE, "--batch-size must be at least 1")
-    workers = usable_cores() if args.workers is None else args.workers
-    try:
-        check_workers(workers)
-        # Usage errors first, before any time is spent waiting for Elasticsearch.
-        pipeline.check_request(args.input, alias, args.mode, since, settings=settings)
-        client = es_mod.client(settings)
-        if not args.dry_run:
-            client.info()  # fail fast, after the client's retries, before any work
-        with for_stream(sys.stderr) as progress:
-            record = pipeline.run(
-                client,
-                input_root=args.input,
-                alias=alias,
-                mode=args.mode,
-                settings=settings,
-                since=since,
-                dry_run=args.dry_run,
-                batch_size=args.batch_size,
-                workers=workers,
-                progress=progress,
-            )
-    except pipeline.UsageError as e:
+        since, workers = _checked_args(args)
+        client, record = _run(args, settings, alias, since, workers)
+    except UsageError as e:
         return _fail(EXIT_USAGE, str(e))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; the alias still shows the last completed run")
@@ -114,6 +87,59 @@ def main(args: argparse.Namespace) -> int:
     if not args.dry_run:
         print_index_state(client, alias)
     return EXIT_OK
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        # The client logs every retry; the user gets one line at the end instead.
+        logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
+
+
+def _checked_args(args: argparse.Namespace) -> tuple[datetime | None, int]:
+    """``--since`` as a date and the number of workers; a UsageError for a bad option."""
+    from etl.workers import check_workers, usable_cores
+
+    try:
+        since = datetime.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise UsageError(f"--since must be a date like 2026-01-31, not {args.since!r}") from None
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    return since, check_workers(usable_cores() if args.workers is None else args.workers)
+
+
+def _run(
+    args: argparse.Namespace,
+    settings: Settings,
+    alias: str,
+    since: datetime | None,
+    workers: int,
+) -> tuple[Any, dict[str, Any]]:
+    """The client and the run record of a run with progress on stderr."""
+    from etl import es as es_mod
+    from etl import pipeline
+    from etl.progress import for_stream
+
+    # Usage errors first, before any time is spent waiting for Elasticsearch.
+    pipeline.check_request(args.input, alias, args.mode, since, settings=settings)
+    client = es_mod.client(settings)
+    if not args.dry_run:
+        client.info()  # fail fast, after the client's retries, before any work
+    with for_stream(sys.stderr) as progress:
+        record = pipeline.run(
+            client,
+            input_root=args.input,
+            alias=alias,
+            mode=args.mode,
+            settings=settings,
+            since=since,
+            dry_run=args.dry_run,
+            batch_size=args.batch_size,
+            workers=workers,
+            progress=progress,
+        )
+    return client, record
 
 
 def print_index_state(es: Any, alias: str) -> None:
@@ -155,36 +181,38 @@ def _one_line(e: BaseException, url: str) -> str:
 
 def print_summary(record: dict[str, Any]) -> None:
     """The run's counts, quarantined files and warnings with reasons, and where to look."""
-    c = record["counts"]
+    c = RunCounts.from_json(record["counts"])
     head = "dry run (nothing written)" if record["dry_run"] else f"index {record['index']}"
     print(f"run {record['run_id']} ({record['mode']}): {head}")
-    warned, removed = c.get("warnings", 0), c.get("removed", 0)
     print(
-        f"  files seen {c['files_seen']}, new {c['new']}, updated {c['updated']}, "
-        f"unchanged {c['unchanged']}, quarantined {c['quarantined']}, failed {c['failed']}"
-        + (f", removed {removed}" if removed else "")
-        + (f", warnings {warned}" if warned else "")
+        f"  files seen {c.files_seen}, new {c.new}, updated {c.updated}, "
+        f"unchanged {c.unchanged}, quarantined {c.quarantined}, failed {c.failed}"
+        + (f", removed {c.removed}" if c.removed else "")
+        + (f", warnings {c.warnings}" if c.warnings else "")
     )
     if record["dry_run"]:
         print(f"  documents that would be loaded: {record.get('would_load', 0)}")
     print("  " + stage_rates(record))
-    shown = record.get("quarantine", [])[:SHOW_QUARANTINED]
-    for q in shown:
-        print(f"  quarantined {quarantine_line(q)}")
-    if c["quarantined"] > len(shown):
-        print(f"  ... and {c['quarantined'] - len(shown)} more (see the run record)")
-    shown = record.get("warnings", [])[:SHOW_QUARANTINED]
-    for w in shown:
-        print(f"  warning {warning_line(w)}")
-    if warned > len(shown):
-        print(f"  ... and {warned - len(shown)} more (see the run record)")
+    _print_some("quarantined", record.get("quarantine", []), c.quarantined, quarantine_line)
+    _print_some("warning", record.get("warnings", []), c.warnings, warning_line)
     if not record["dry_run"]:
         print(f"  run record: GET {record['alias']}-runs/_doc/{record['run_id']}")
 
 
+def _print_some(
+    label: str, rows: list[dict[str, Any]], total: int, line: Callable[[dict[str, Any]], str]
+) -> None:
+    """The first ``SHOW_QUARANTINED`` rows, then how many more the run record has."""
+    shown = rows[:SHOW_QUARANTINED]
+    for row in shown:
+        print(f"  {label} {line(row)}")
+    if total > len(shown):
+        print(f"  ... and {total - len(shown)} more (see the run record)")
+
+
 def stage_rates(record: dict[str, Any]) -> str:
     """Seconds and documents per second of each stage (summed over worker processes)."""
-    docs = record["counts"].get("processed", 0)
+    docs = RunCounts.from_json(record["counts"]).processed
     parts = []
     for stage, secs in record.get("stage_seconds", {}).items():
         rate = f" ({docs / secs:.1f} docs/s)" if secs > 0 and docs > 0 else ""

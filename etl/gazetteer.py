@@ -18,76 +18,22 @@ with the number of aliases.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import yaml
 
-Kind = Literal["person", "organization", "location", "other"]
-KINDS: tuple[Kind, ...] = ("person", "organization", "location", "other")
+from etl.kinds import KINDS, Kind
+from etl.text import SPACES as _SPACES
+from etl.text import ascii_fold, fold_key, fold_punctuation, normalize_surface
 
-# Typographic variants folded before any comparison (the display form uses ASCII ones too).
-_PUNCT_FOLD = str.maketrans(
-    {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u201b": "'",
-        "\u02bc": "'",
-        "`": "'",
-        "\u00b4": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-    }
-)
-# Latin letters that Unicode does not decompose into base + accent.
-_LATIN_FOLD = str.maketrans(
-    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae"}
-    | {"Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"}
-)
-_SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _CJK = re.compile(
     r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
-
-
-def normalize_surface(text: str) -> str:
-    """NFKC, no invisible format characters, ASCII quotes and hyphens, single spaces: the form
-    every comparison starts from."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD)
-    if not text.isascii():  # zero-width joiners, soft hyphens and the like
-        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return _SPACES.sub(" ", text).strip()
-
-
-def ascii_fold(text: str) -> str:
-    """Drop diacritics from Latin letters only (Cyrillic й or Japanese ガ are left intact)."""
-    if text.isascii():
-        return text
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFD", text.translate(_LATIN_FOLD)):
-        if unicodedata.combining(ch) and out and out[-1].isascii():
-            continue
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
-
-
-def fold_key(text: str) -> str:
-    """Comparison key: case, diacritics, spacing, hyphens and punctuation ignored."""
-    folded = ascii_fold(normalize_surface(text)).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _exact_only(alias: str) -> bool:
@@ -101,7 +47,7 @@ def _is_cjk(alias: str) -> bool:
 
 
 def _ci(token: str) -> str:
-    return ascii_fold(token.translate(_PUNCT_FOLD)).casefold()
+    return ascii_fold(fold_punctuation(token)).casefold()
 
 
 @dataclass(frozen=True)
@@ -247,7 +193,7 @@ class AliasTable:
                     return entry
                 continue
             if tokens is None:
-                tokens = tuple(text[s:e].translate(_PUNCT_FOLD) for s, e in spans)
+                tokens = tuple(fold_punctuation(text[s:e]) for s, e in spans)
             if tokens == exact:
                 return entry
         return None

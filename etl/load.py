@@ -56,13 +56,24 @@ class Decision:
     quarantine: Quarantine | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
+    """A document sent to the bulk API whose result has not been seen yet."""
+
     kind: str  # "new" | "updated"
     path: str
     sha256: str | None
     record: int | None
     redo: str | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One staged document's decision, and what to remember of it until its bulk result."""
+
+    id: str
+    decision: Decision
+    pending: _Pending | None = None  # set when the decision sends a document
 
 
 def load(
@@ -86,41 +97,16 @@ def load(
     duplicates).
     """
     s = settings.elasticsearch
-    counts = LoadCounts()
-    pending: dict[str, _Pending] = {}  # sent, result not seen yet
+    tally = _Tally(on_quarantine)
     seen: dict[str, str] = {}  # id -> source path, for everything this call handled
-
-    def quarantine(q: Quarantine) -> None:
-        counts.quarantined += 1
-        on_quarantine(q)
 
     def actions() -> Iterator[dict[str, Any]]:
         for chunk in cut(items, max_docs=s.chunk_docs):
             existing = _lookup(es, index, [i.id for i in chunk])
-            for it in chunk:
-                src = it.doc.get("source", {})
-                path = str(src.get("path", it.id))
-                if it.id in seen:
-                    quarantine(_duplicate(it, seen[it.id]))
-                    continue
-                seen[it.id] = path
-                d = classify(
-                    it,
-                    existing.get(it.id),
-                    index,
-                    incremental=incremental,
-                    owner_alive=owner_alive,
-                )
-                if d.quarantine is not None:
-                    quarantine(d.quarantine)
-                if d.counted is not None:
-                    counts.add(d.counted)
-                if d.action is None:
-                    continue
-                if d.action["_op_type"] != "update":
-                    kind = "updated" if it.id in existing else "new"
-                    pending[it.id] = _Pending(kind, path, src.get("sha256"), it.record, it.redo)
-                yield d.action
+            for outcome in _decide(chunk, existing, seen, index, incremental, owner_alive):
+                tally.settle(outcome)
+                if outcome.decision.action is not None:
+                    yield outcome.decision.action
 
     for ok, item in _guarded(
         es,
@@ -134,6 +120,62 @@ def load(
         max_backoff=s.max_backoff,
         retry_on_status=RETRY_STATUS,
     ):
+        tally.result(ok, item)
+    return tally.counts
+
+
+def _decide(
+    chunk: list[Item],
+    existing: dict[str, dict[str, Any]],
+    seen: dict[str, str],
+    index: str,
+    incremental: bool,
+    owner_alive: Callable[[str], bool],
+) -> list[_Outcome]:
+    """The outcome of each document of a chunk, in order; adds the chunk's ids to ``seen``."""
+    outcomes = []
+    for it in chunk:
+        src = it.doc.get("source", {})
+        path = str(src.get("path", it.id))
+        if it.id in seen:
+            outcomes.append(_Outcome(it.id, Decision(quarantine=_duplicate(it, seen[it.id]))))
+            continue
+        seen[it.id] = path
+        d = classify(
+            it, existing.get(it.id), index, incremental=incremental, owner_alive=owner_alive
+        )
+        pending = None
+        if d.action is not None and d.action["_op_type"] != "update":
+            kind = "updated" if it.id in existing else "new"
+            pending = _Pending(kind, path, src.get("sha256"), it.record, it.redo)
+        outcomes.append(_Outcome(it.id, d, pending))
+    return outcomes
+
+
+class _Tally:
+    """The counts of one load call, and the sent documents whose bulk result is still due."""
+
+    def __init__(self, on_quarantine: Callable[[Quarantine], None]) -> None:
+        self.counts = LoadCounts()
+        self._pending: dict[str, _Pending] = {}
+        self._on_quarantine = on_quarantine
+
+    def quarantine(self, q: Quarantine) -> None:
+        self.counts.quarantined += 1
+        self._on_quarantine(q)
+
+    def settle(self, outcome: _Outcome) -> None:
+        """Count what a decision settles now; remember a sent document until its result."""
+        d = outcome.decision
+        if d.quarantine is not None:
+            self.quarantine(d.quarantine)
+        if d.counted is not None:
+            self.counts.add(d.counted)
+        if outcome.pending is not None:
+            self._pending[outcome.id] = outcome.pending
+
+    def result(self, ok: bool, item: dict[str, Any]) -> None:
+        """Count one bulk result; a failure that is not the document's stops the run."""
         op, info = next(iter(item.items()))
         if not ok and not_the_documents_fault(info):
             # Overloaded, blocked or gone even after the retries: quarantining would blame the
@@ -143,16 +185,15 @@ def load(
         if op == "update":  # only the file's mtime, on an unchanged document
             if not ok:
                 log.warning("could not refresh source.modified_at of %s: %s", doc_id, _reason(info))
-            continue
-        p = pending.pop(doc_id, None) or _Pending("new", doc_id, None, None)
+            return
+        p = self._pending.pop(doc_id, None) or _Pending("new", doc_id, None, None)
         if ok and p.redo and p.kind == "updated":
-            counts.add_reprocessed(p.redo)
+            self.counts.add_reprocessed(p.redo)
         elif ok:
-            counts.add(p.kind)
+            self.counts.add(p.kind)
         else:
-            counts.failed += 1
-            quarantine(Quarantine(p.path, p.sha256, "load", _reason(info), p.record))
-    return counts
+            self.counts.failed += 1
+            self.quarantine(Quarantine(p.path, p.sha256, "load", _reason(info), p.record))
 
 
 def classify(

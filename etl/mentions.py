@@ -7,7 +7,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from etl.gazetteer import AliasEntry, Kind, Match
+from etl.gazetteer import AliasEntry, Match
+from etl.kinds import Kind
 
 # spaCy labels kept, by facet type; DATE, TIME, CARDINAL, ORDINAL, MONEY, QUANTITY, PERCENT and
 # LANGUAGE are dropped.

@@ -119,7 +119,6 @@ class HtmlMeta:
     url: str | None = None
     published: str | None = None
     published_source: DateSource = "none"
-    language: str | None = None
 
 
 def parse_html(html: str) -> Any:
@@ -146,66 +145,85 @@ def html_meta(page: str | Any) -> HtmlMeta:
     tree = parse_html(page) if isinstance(page, str) else page
     if tree is None:
         return HtmlMeta()
+    metas = _meta_tags(tree)
+    site_name = _first(metas, "og:site_name", "application-name")
+    published, source = _published(tree, metas)
+    return HtmlMeta(
+        title=_title(tree, metas, site_name),
+        site_name=site_name,
+        url=_canonical_url(tree) or _first(metas, "og:url"),
+        published=published,
+        published_source=source,
+    )
+
+
+def _meta_tags(tree: Any) -> dict[str, str]:
+    """Each ``<meta>`` key (property, name or itemprop, lowercased) with its first content."""
     metas: dict[str, str] = {}
     for tag in tree.iter("meta"):
         key = tag.get("property") or tag.get("name") or tag.get("itemprop")
         content = (tag.get("content") or "").strip()
         if key and content:
             metas.setdefault(key.strip().lower(), content)
+    return metas
 
-    def meta(*names: str) -> str | None:
-        return next((metas[n] for n in names if n in metas), None)
 
-    site_name = meta("og:site_name", "application-name")
-    title = meta("og:title", "twitter:title")
+def _first(metas: dict[str, str], *names: str) -> str | None:
+    return next((metas[n] for n in names if n in metas), None)
+
+
+def _title(tree: Any, metas: dict[str, str], site_name: str | None) -> str | None:
+    title = _first(metas, "og:title", "twitter:title")
     if title:
         title = strip_site_suffix(title, site_name) if site_name else title
     elif (t := _first_text(tree, "title")) is not None:
         title = strip_site_suffix(t, site_name)
     if not title:
         title = _first_text(tree, "h1")
-    url = next(
+    return title or None
+
+
+def _canonical_url(tree: Any) -> str | None:
+    return next(
         (
             str(link.get("href")).strip()
             for link in tree.iter("link")
             if "canonical" in (link.get("rel") or "").lower().split() and link.get("href")
         ),
         None,
-    ) or meta("og:url")
-    published = meta(
-        "article:published_time",
-        "og:published_time",
-        "datepublished",
-        "pubdate",
-        "publishdate",
-        "dc.date",
-        "dc.date.issued",
-        "date",
-        "sailthru.date",
-        "parsely-pub-date",
     )
+
+
+_PUBLISHED_METAS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "dc.date",
+    "dc.date.issued",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+
+
+def _published(tree: Any, metas: dict[str, str]) -> tuple[str | None, DateSource]:
+    """The page's own publication date and where it was found: meta tags, then JSON-LD, then
+    ``<time>``."""
+    published = _first(metas, *_PUBLISHED_METAS)
     if not published:
         for tag in tree.xpath(".//*[@itemprop='datePublished'][@content or @datetime]"):
             published = (tag.get("content") or tag.get("datetime") or "").strip() or None
             break
-    source: DateSource = "html_meta" if published else "none"
-    if not published:
-        published = _jsonld_date(tree)
-        source = "jsonld" if published else "none"
-    if not published:
-        for t in tree.iter("time"):
-            if t.get("datetime"):
-                published, source = t.get("datetime").strip(), "html_meta"
-                break
-    lang = tree.getroottree().getroot().get("lang")
-    return HtmlMeta(
-        title=title or None,
-        site_name=site_name,
-        url=url,
-        published=published,
-        published_source=source,
-        language=(lang.split("-")[0].strip().lower() or None) if lang else None,
-    )
+    if published:
+        return published, "html_meta"
+    if published := _jsonld_date(tree):
+        return published, "jsonld"
+    for t in tree.iter("time"):
+        if t.get("datetime"):
+            return t.get("datetime").strip(), "html_meta"
+    return None, "none"
 
 
 def _first_text(tree: Any, tag: str) -> str | None:

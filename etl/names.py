@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from etl.gazetteer import Kind, ascii_fold, fold_key
-from etl.gazetteer import normalize_surface as _normalize
+from etl.kinds import Kind
+from etl.text import ascii_fold, fold_key
+from etl.text import normalize_surface as _normalize
 
 # Words of titles and roles (compared case-insensitively, without periods; hyphenated titles such
 # as "Secretary-General" or "ex-President" are titles when every part is one).

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from etl.clean import clean_text, extract_html, load_patterns, normalize_whitespace
+from etl.clean import Patterns, clean_text, extract_html, load_patterns, normalize_whitespace
 from etl.metadata import (
     date_from_text,
     detect_language,
@@ -30,30 +31,24 @@ def prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
         )
 
 
-def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
-    hints = raw.hints
-    patterns = load_patterns(str(settings.path(settings.clean.boilerplate)))
+@dataclass(frozen=True)
+class _Found:
+    """What a document says about itself, before the scraper's hints."""
+
+    body: str
     title: str | None = None
     published: datetime | None = None
     date_source: DateSource = "none"
-    site_name = url = None
-    if raw.html is not None:
-        tree = parse_html(raw.html)  # parsed once: metadata reads it, extraction consumes it
-        meta = html_meta(tree)
-        body = extract_html(raw.html, tree=tree, patterns=patterns) if tree is not None else ""
-        title, site_name, url = meta.title, meta.site_name, meta.url
-        published = parse_date(meta.published)
-        date_source = meta.published_source if published else "none"
-    else:
-        cleaned = clean_text(raw.text or "", patterns)
-        body, title = cleaned.body, cleaned.title
-        published = parse_date(cleaned.header_date)
-        date_source = "header" if published else "none"
-    if published is None and (published := date_from_text(body)) is not None:
-        date_source = "text"
+    site_name: str | None = None
+    url: str | None = None
+
+
+def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
+    hints = raw.hints
+    found = _found(raw, load_patterns(str(settings.path(settings.clean.boilerplate))))
+    body, published, date_source = found.body, found.published, found.date_source
     # What the scraper handed over (sidecar, manifest, record fields) wins over inference.
-    if hints.get("title"):
-        title = normalize_whitespace(str(hints["title"]))
+    title = normalize_whitespace(str(hints["title"])) if hints.get("title") else found.title
     if (hinted := parse_date(hints.get("published_at"))) is not None:
         published, date_source = hinted, "sidecar"
     if len(body) < settings.clean.min_body_chars:
@@ -64,21 +59,14 @@ def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
             f"no text left after cleaning ({len(body)} chars)",
             raw.record,
         )
-    m = settings.metadata
-    language, confidence = detect_language(
-        f"{title or ''}\n{body}",
-        min_chars=m.language_min_chars,
-        min_confidence=m.language_min_confidence,
-    )
-    if hints.get("language"):
-        language, confidence = str(hints["language"]).split("-")[0].lower(), 1.0
-    url = str(hints["url"]) if hints.get("url") else (raw.source.url or url)
+    language, confidence = _language(title, body, hints, settings)
+    url = str(hints["url"]) if hints.get("url") else (raw.source.url or found.url)
     name = source_name(
         hint=str(hints["source"]) if hints.get("source") else None,
-        site_name=site_name,
+        site_name=found.site_name,
         url=url,
         rel_path=raw.source.path,
-        rules_path=str(settings.path(m.sources)),
+        rules_path=str(settings.path(settings.metadata.sources)),
     )
     return Article(
         source=replace(raw.source, name=name, url=url),
@@ -89,6 +77,48 @@ def _prepare(raw: RawDoc, settings: Settings) -> Article | Quarantine:
         language=language,
         language_confidence=confidence,
         record=raw.record,
+    )
+
+
+def _found(raw: RawDoc, patterns: Patterns) -> _Found:
+    """Body, title, date and source clues from the markup or the plain text itself."""
+    if raw.html is not None:
+        tree = parse_html(raw.html)  # parsed once: metadata reads it, extraction consumes it
+        meta = html_meta(tree)
+        published = parse_date(meta.published)
+        found = _Found(
+            body=extract_html(raw.html, tree=tree, patterns=patterns) if tree is not None else "",
+            title=meta.title,
+            published=published,
+            date_source=meta.published_source if published else "none",
+            site_name=meta.site_name,
+            url=meta.url,
+        )
+    else:
+        cleaned = clean_text(raw.text or "", patterns)
+        published = parse_date(cleaned.header_date)
+        found = _Found(
+            body=cleaned.body,
+            title=cleaned.title,
+            published=published,
+            date_source="header" if published else "none",
+        )
+    if found.published is None and (dated := date_from_text(found.body)) is not None:
+        found = replace(found, published=dated, date_source="text")
+    return found
+
+
+def _language(
+    title: str | None, body: str, hints: dict[str, Any], settings: Settings
+) -> tuple[str, float]:
+    """The hinted language if there is one, else the one detected in title and body."""
+    if hints.get("language"):
+        return str(hints["language"]).split("-")[0].lower(), 1.0
+    m = settings.metadata
+    return detect_language(
+        f"{title or ''}\n{body}",
+        min_chars=m.language_min_chars,
+        min_confidence=m.language_min_confidence,
     )
 
 

@@ -228,19 +228,15 @@ def _read(
     span: Span | None,
     sha256: str | None,
 ) -> Iterator[RawDoc | Quarantine]:
-    suffix = PurePosixPath(rel).suffix.lower()
-    fmt = FORMATS.get(suffix)
-    limit = settings.input.max_file_bytes
-    if span is not None and suffix != ".jsonl" and span.start > 0:
+    if span is not None and PurePosixPath(rel).suffix.lower() != ".jsonl" and span.start > 0:
         return  # a file read whole belongs to the span that starts it
     if _undecodable_name(root, rel):
         # Not opened: its documents would carry a path that is not its name.
         reason = "file name is not valid UTF-8 (shown with \\xNN escapes)"
         yield Quarantine(readable_path(rel), None, "read", reason)
         return
-    path = root / rel
     try:
-        f, st = _open_regular(path, _boundary(root, settings))
+        f, st = _open_regular(root / rel, _boundary(root, settings))
     except _Refused as e:
         yield Quarantine(rel, None, "read", str(e))
         return
@@ -248,65 +244,119 @@ def _read(
         yield Quarantine(rel, None, "read", f"cannot read file: {e.strerror or e}")
         return
     with f:
-        mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
-        if (
-            isinstance(ref, FileRef)
-            and (span is not None or sha256 is not None)
-            and (ref.size, ref.modified_at) != (st.st_size, mtime)
-        ):
-            yield Quarantine(rel, sha256, "read", "file changed during the run (since discover)")
+        refusal = _refusal(f, st, ref, rel, settings, span, sha256)
+        if refusal is not None:
+            yield refusal
             return
-        if fmt is None or suffix not in settings.input.extensions:
-            sha = _bounded_sha256(f, st.st_size, limit)
-            yield Quarantine(rel, sha, "read", f"unsupported file type {path.suffix or '(none)'!r}")
+        yield from _read_opened(f, st, root, rel, settings, span, sha256)
+
+
+def _refusal(
+    f: BinaryIO,
+    st: os.stat_result,
+    ref: FileRef | str,
+    rel: str,
+    settings: Settings,
+    span: Span | None,
+    sha256: str | None,
+) -> Quarantine | None:
+    """Why an opened file is not read any further, or None to read it."""
+    suffix = PurePosixPath(rel).suffix
+    limit = settings.input.max_file_bytes
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+    if (
+        isinstance(ref, FileRef)
+        and (span is not None or sha256 is not None)
+        and (ref.size, ref.modified_at) != (st.st_size, mtime)
+    ):
+        return Quarantine(rel, sha256, "read", "file changed during the run (since discover)")
+    if suffix.lower() not in FORMATS or suffix.lower() not in settings.input.extensions:
+        sha = _bounded_sha256(f, st.st_size, limit)
+        return Quarantine(rel, sha, "read", f"unsupported file type {suffix or '(none)'!r}")
+    if st.st_size == 0:
+        return Quarantine(rel, hashlib.sha256(b"").hexdigest(), "read", "empty file")
+    # A .jsonl is streamed, so its size is no risk: there the limit holds per line (record).
+    if suffix.lower() != ".jsonl" and st.st_size > limit:
+        return Quarantine(rel, None, "read", f"file too large ({st.st_size} bytes > {limit})")
+    return None
+
+
+def _read_opened(
+    f: BinaryIO,
+    st: os.stat_result,
+    root: Path,
+    rel: str,
+    settings: Settings,
+    span: Span | None,
+    sha256: str | None,
+) -> Iterator[RawDoc | Quarantine]:
+    """The documents of a file :func:`_refusal` let through."""
+    suffix = PurePosixPath(rel).suffix.lower()
+    fmt = FORMATS[suffix]
+    limit = settings.input.max_file_bytes
+    data: bytes | None = None
+    if suffix == ".jsonl":
+        if sha256 is None:
+            sha256 = _sha256(f)
+    else:
+        # Read once, at most limit + 1 bytes, and hash those very bytes: the hash always
+        # matches what was decoded, and a file growing meanwhile cannot make it unbounded.
+        data = f.read(limit + 1)
+        if len(data) > limit:
+            yield Quarantine(rel, None, "read", f"file too large (over {limit} bytes)")
             return
-        if st.st_size == 0:
-            yield Quarantine(rel, hashlib.sha256(b"").hexdigest(), "read", "empty file")
-            return
-        # A .jsonl is streamed, so its size is no risk: there the limit holds per line (record).
-        if suffix == ".jsonl":
-            if sha256 is None:
-                sha256 = _sha256(f)
-            data = None
-        elif st.st_size > limit:
-            yield Quarantine(rel, None, "read", f"file too large ({st.st_size} bytes > {limit})")
-            return
-        else:
-            # Read once, at most limit + 1 bytes, and hash those very bytes: the hash always
-            # matches what was decoded, and a file growing meanwhile cannot make it unbounded.
-            data = f.read(limit + 1)
-            if len(data) > limit:
-                yield Quarantine(rel, None, "read", f"file too large (over {limit} bytes)")
-                return
-            sha256 = hashlib.sha256(data).hexdigest()
-        source = SourceInfo(path=rel, sha256=sha256, format=fmt, size=st.st_size, modified_at=mtime)
-        hints = sidecar_hints(path, root, settings)
-        source = replace(source, meta_sha256=metadata_fingerprint(hints))
-        if data is None or fmt == "json":
-            whole = span is None or (span.start == 0 and span.end >= st.st_size)
-            if data is None:
-                span = span or Span(0, st.st_size, 1)
-                records = _read_jsonl(f, span, source, hints, limit)
-            else:
-                records = _read_json(data, source, hints)
-            empty = True
-            with contextlib.closing(records):  # a read closed early stops reading at once
-                for item in records:
-                    empty = False
-                    yield item
-            if empty and whole:  # "[]" or only blank lines: say so rather than yield nothing
-                yield Quarantine(rel, sha256, "read", "no records in the file")
-        else:
-            try:
-                text = decode(data, is_html=fmt == "html")
-            except DecodeError as e:
-                yield Quarantine(rel, sha256, "read", str(e))
-                return
-            if not text.strip():
-                yield Quarantine(rel, sha256, "read", "empty file (only whitespace)")
-                return
-            doc = RawDoc(source=_with_hints(source, hints), hints=hints)
-            yield replace(doc, html=text) if fmt == "html" else replace(doc, text=text)
+        sha256 = hashlib.sha256(data).hexdigest()
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+    hints = sidecar_hints(root / rel, root, settings)
+    source = SourceInfo(
+        path=rel,
+        sha256=sha256,
+        format=fmt,
+        size=st.st_size,
+        modified_at=mtime,
+        meta_sha256=metadata_fingerprint(hints),
+    )
+    if data is None or fmt == "json":
+        yield from _read_records(f, data, st.st_size, source, hints, span, limit)
+    else:
+        yield _document(data, source, hints)
+
+
+def _read_records(
+    f: BinaryIO,
+    data: bytes | None,
+    size: int,
+    source: SourceInfo,
+    hints: dict[str, Any],
+    span: Span | None,
+    limit: int,
+) -> Iterator[RawDoc | Quarantine]:
+    """The records of a .jsonl streamed from ``f`` (``data`` None) or of a .json's ``data``."""
+    whole = span is None or (span.start == 0 and span.end >= size)
+    if data is None:
+        records = _read_jsonl(f, span or Span(0, size, 1), source, hints, limit)
+    else:
+        records = _read_json(data, source, hints)
+    empty = True
+    with contextlib.closing(records):  # a read closed early stops reading at once
+        for item in records:
+            empty = False
+            yield item
+    if empty and whole:  # "[]" or only blank lines: say so rather than yield nothing
+        yield Quarantine(source.path, source.sha256, "read", "no records in the file")
+
+
+def _document(data: bytes, source: SourceInfo, hints: dict[str, Any]) -> RawDoc | Quarantine:
+    """The one document of a text or HTML file."""
+    is_html = source.format == "html"
+    try:
+        text = decode(data, is_html=is_html)
+    except DecodeError as e:
+        return Quarantine(source.path, source.sha256, "read", str(e))
+    if not text.strip():
+        return Quarantine(source.path, source.sha256, "read", "empty file (only whitespace)")
+    doc = RawDoc(source=_with_hints(source, hints), hints=hints)
+    return replace(doc, html=text) if is_html else replace(doc, text=text)
 
 
 _KINDS = (

@@ -184,44 +184,58 @@ def finalize(
     Full: the new generation is published (:func:`etl.index.publish_generation`). Incremental:
     refresh. A dry run writes nothing.
     """
-    layout = StagingLayout(ctx.staging)
-    totals = gather(layout, load_results)
+    totals = gather(StagingLayout(ctx.staging), load_results)
     totals.counts.removed += removed
     # Re-derived from what is stored: their files were skipped unread (counted as unchanged).
     stored = sum(totals.counts.reprocessed_stages.get(s, 0) for s in ("entities", "ner"))
     totals.counts.unchanged = max(0, totals.counts.unchanged - stored)
-    writes = es is not None and not ctx.dry_run and ctx.target_index is not None
-    es_version = None
-    if writes and es is not None and ctx.target_index:
-        es_version = server_version(es)
-        if ctx.mode == "full":
-            index.publish_generation(
-                es,
-                ctx.alias,
-                ctx.target_index,
-                expected=totals.counts.loaded,
-                keep=settings.elasticsearch.keep_generations,
-            )
-        else:
-            es.indices.refresh(index=ctx.target_index)
+    writer = es if not ctx.dry_run and ctx.target_index is not None else None
+    es_version = _make_visible(writer, ctx, totals, settings) if writer is not None else None
     status = "dry_run" if ctx.dry_run else "success"
     record = run_record(ctx, totals, status=status, es_version=es_version)
-    if writes and es is not None:
-        try:
-            write_run_record(es, ctx.alias, record, settings)
-        except Exception as e:
-            raise RecordNotWritten(
-                f"the run completed ({ctx.target_index} behind {ctx.alias}) but its run record "
-                f"could not be written to {runs_index(ctx.alias)}: {e}"
-            ) from e
-        finally:
-            with contextlib.suppress(Exception):
-                lease.release(es, runs_index(ctx.alias), ctx.run_id)
+    if writer is not None:
+        _store_record(writer, ctx, record, settings)
     if ctx.dry_run:
         record["would_load"] = totals.would_load
     # Staged batches are only a hand-over between stages; a failed run keeps them for a look.
     stg.remove(ctx.staging)
     return record
+
+
+def _make_visible(
+    es: Elasticsearch, ctx: RunContext, totals: Totals, settings: Settings
+) -> str | None:
+    """Publish a full run's generation or refresh an incremental run's index; the ES version."""
+    if not ctx.target_index:
+        return None
+    es_version = server_version(es)
+    if ctx.mode == "full":
+        index.publish_generation(
+            es,
+            ctx.alias,
+            ctx.target_index,
+            expected=totals.counts.loaded,
+            keep=settings.elasticsearch.keep_generations,
+        )
+    else:
+        es.indices.refresh(index=ctx.target_index)
+    return es_version
+
+
+def _store_record(
+    es: Elasticsearch, ctx: RunContext, record: dict[str, Any], settings: Settings
+) -> None:
+    """Write the run record, then give up the alias's lease whatever happened."""
+    try:
+        write_run_record(es, ctx.alias, record, settings)
+    except Exception as e:
+        raise RecordNotWritten(
+            f"the run completed ({ctx.target_index} behind {ctx.alias}) but its run record "
+            f"could not be written to {runs_index(ctx.alias)}: {e}"
+        ) from e
+    finally:
+        with contextlib.suppress(Exception):
+            lease.release(es, runs_index(ctx.alias), ctx.run_id)
 
 
 def record_failure(

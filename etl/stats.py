@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 STAGES = ("read", "clean", "entities", "load")
+# What an incremental run may re-derive although a document's file did not change.
+REDO_STAGES = ("clean", "metadata", "ner", "entities")
 
 _T = TypeVar("_T", bound="_Json")
 

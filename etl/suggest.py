@@ -25,8 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from etl.gazetteer import ascii_fold
 from etl.names import TITLE_WORDS, strip_titles
+from etl.text import ascii_fold
 
 KINDS = ("person", "organization", "location")
 # Words an acronym skips ("Federal Bureau of Investigation" -> FBI).

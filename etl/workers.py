@@ -8,12 +8,13 @@ library's process pool does the scheduling; spawned workers share nothing but th
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -88,36 +89,53 @@ def _pooled(
 ) -> Iterator[str]:
     """One round of :func:`process_all` on a fresh pool of ``workers`` processes."""
     spawn = mp.get_context("spawn")  # a fork would copy this process's clients and threads
+    with _relayed(spawn, done) as progress:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(batches)),
+            mp_context=spawn,
+            initializer=_init,
+            initargs=(progress,),
+        )
+        try:
+            futures = [pool.submit(_work, ctx, b, settings) for b in batches]
+            for b, f in zip(batches, futures, strict=True):
+                yield _result(b, f)
+        except BaseException:
+            _stop_now(pool)
+            raise
+        else:
+            pool.shutdown(wait=True)
+
+
+def _result(batch: str, future: Future[str]) -> str:
+    """A batch's staged location; a dead worker as one clear line."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PipelineError(
+            f"a worker process died while processing {batch.rsplit('/', 1)[-1]} (killed, "
+            "or out of memory?); a full run publishes nothing, and the next "
+            "incremental run completes what is missing"
+        ) from None
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    # Failed or interrupted: do not wait minutes for batches nobody will load. Python 3.11's
+    # pool has no public way to stop running workers (terminate_workers came in 3.14).
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _relayed(spawn: Any, done: Callable[[int], None] | None) -> Iterator[Any]:
+    """A queue for the workers' finished-document counts, relayed to ``done`` meanwhile."""
     progress = spawn.Queue()
     stop = threading.Event()
     relay = threading.Thread(target=_relay, args=(progress, done, stop), daemon=True)
     relay.start()
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(batches)),
-        mp_context=spawn,
-        initializer=_init,
-        initargs=(progress,),
-    )
     try:
-        futures = [pool.submit(_work, ctx, b, settings) for b in batches]
-        for b, f in zip(batches, futures, strict=True):
-            try:
-                yield f.result()
-            except BrokenProcessPool:
-                raise PipelineError(
-                    f"a worker process died while processing {b.rsplit('/', 1)[-1]} (killed, "
-                    "or out of memory?); a full run publishes nothing, and the next "
-                    "incremental run completes what is missing"
-                ) from None
-    except BaseException:
-        # Failed or interrupted: do not wait minutes for batches nobody will load. Python 3.11's
-        # pool has no public way to stop running workers (terminate_workers came in 3.14).
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
+        yield progress
     finally:
         stop.set()
         relay.join(timeout=5)

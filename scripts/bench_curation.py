@@ -52,7 +52,9 @@ def edited_aliases(tmp: Path, settings: Settings) -> Path:
     if entry not in text:
         raise SystemExit(f"the alias table has no entry {old!r} to rename")
     text = text.replace(entry, f'  - name: "{new}"\n', 1)
-    text = text.replace("    aliases: [Donald J. Trump]", f"    aliases: [Donald J. Trump, {old}]", 1)
+    text = text.replace(
+        "    aliases: [Donald J. Trump]", f"    aliases: [Donald J. Trump, {old}]", 1
+    )
     out = tmp / "entities.yml"
     out.write_text(text, encoding="utf-8")
     return out
@@ -137,7 +139,9 @@ def main() -> None:
         "",
         f"**Suggested aliases** (`python -m etl entities suggest`, top {TOP} suggestions, "
         f"{sum(len(x.aliases) for x in found)} merges): {true} of {n} judged merges are right "
-        f"(precision {true / n:.2f})" if n else "**Suggested aliases**: no labels yet",
+        f"(precision {true / n:.2f})"
+        if n
+        else "**Suggested aliases**: no labels yet",
     ]
     if unjudged:
         lines.append(f"; not judged yet: {', '.join(unjudged)}")
@@ -149,8 +153,14 @@ def main() -> None:
     ]
     section = "\n".join(lines) + "\n"
     print(section)
-    print(json.dumps([{"name": x.name, "aliases": x.aliases, "reasons": x.reasons} for x in found],
-                     indent=1, ensure_ascii=False), file=sys.stderr)
+    print(
+        json.dumps(
+            [{"name": x.name, "aliases": x.aliases, "reasons": x.reasons} for x in found],
+            indent=1,
+            ensure_ascii=False,
+        ),
+        file=sys.stderr,
+    )
     if not args.no_write:
         write_section("curation", section)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from prerequisites import need as need  # shared with the other tiers
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -47,15 +47,6 @@ ALL_COMPONENTS = ("api-server", "scheduler", "dag-processor")
 HEALTH_PARTS = {"scheduler": "scheduler", "dag-processor": "dag_processor"}
 START_TIMEOUT = 180  # db migrate + three processes on a 2-core machine
 STOP_TIMEOUT = 30
-
-
-def need(ok: bool, reason: str) -> None:
-    """Skip on a developer machine that lacks a prerequisite; fail in CI, where skips hide."""
-    if ok:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def free_port() -> int:

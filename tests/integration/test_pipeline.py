@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prerequisites import need
 
 from etl import pipeline, staging
 from etl.settings import get_settings
@@ -289,8 +290,8 @@ def _es_local(cmd: str) -> None:
 
 
 def test_elasticsearch_stopped_mid_run_then_rerun_completes(es, fresh_alias, tmp_path):
-    if not (ROOT / ".es" / "elasticsearch.pid").exists():
-        pytest.skip("Elasticsearch was not started by scripts/es_local.py; cannot stop it")
+    started_here = (ROOT / ".es" / "elasticsearch.pid").exists()
+    need(started_here, "Elasticsearch was not started by scripts/es_local.py; cannot stop it")
     raw = tmp_path / "raw"
     for i in range(8):  # 40 articles: long enough to stop the server in the middle
         shutil.copytree(SEEDS, raw / f"copy{i}")

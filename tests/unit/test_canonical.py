@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from etl.canonical import canonicalize
-from etl.gazetteer import AliasEntry, AliasTable, Match, fold_key, load_alias_table
+from etl.gazetteer import AliasEntry, AliasTable, Match, load_alias_table
 from etl.mentions import Mention, merge_mentions
 from etl.names import (
     clean_surface,
@@ -19,6 +19,7 @@ from etl.names import (
     strip_titles,
 )
 from etl.settings import PROJECT_ROOT
+from etl.text import fold_key
 
 EMPTY = AliasTable([])
 TABLE = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")

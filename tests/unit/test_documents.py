@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from mapping_support import document_leaves, document_paths, leaf_types, mapping_paths
 
 from etl.documents import content_hash, doc_id, normalize_url, to_document, with_entities
 from etl.records import Article, Entities, SourceInfo
@@ -99,26 +100,6 @@ def _doc(article, run_id: str = "r1", ingested_at: str = "2026-01-01T00:00:00+00
     return to_document(article, run_id=run_id, ingested_at=ingested_at, stages=STAGES, **kw)
 
 
-def _mapping_paths(props: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for name, spec in props.items():
-        out.add(prefix + name)
-        if "properties" in spec:
-            out |= _mapping_paths(spec["properties"], f"{prefix}{name}.")
-    return out
-
-
-def _doc_paths(doc: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for k, v in doc.items():
-        out.add(prefix + k)
-        items = v if isinstance(v, list) else [v]
-        for item in items:
-            if isinstance(item, dict):
-                out |= _doc_paths(item, f"{prefix}{k}.")
-    return out
-
-
 @pytest.mark.parametrize(
     "article",
     [
@@ -129,9 +110,9 @@ def _doc_paths(doc: dict, prefix: str = "") -> set[str]:
 )
 def test_every_document_field_is_in_the_strict_mapping(article) -> None:
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
-    mapped = _mapping_paths(tpl["template"]["mappings"]["properties"])
-    doc = _doc(article, "r1", "2026-01-01T00:00:00+00:00")
-    assert _doc_paths(doc) - mapped == set()
+    mapped = mapping_paths(tpl["template"]["mappings"]["properties"])
+    doc = _doc(article)
+    assert document_paths(doc) - mapped == set()
 
 
 def test_document_fields() -> None:
@@ -149,25 +130,6 @@ def test_load_time_and_run_do_not_change_the_hash_or_id() -> None:
     b = _doc(ART, "r2", "2026-06-01T00:00:00+00:00")
     assert a["content_sha256"] == b["content_sha256"] and a["ingested_at"] != b["ingested_at"]
     assert doc_id(ART) == doc_id(replace(ART, body="Other", entities=None))
-
-
-def _mapping_types(props: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, spec in props.items():
-        if "properties" in spec:
-            out |= _mapping_types(spec["properties"], f"{prefix}{name}.")
-        else:
-            out[prefix + name] = spec["type"]
-    return out
-
-
-def _leaves(doc: dict, prefix: str = ""):
-    for k, v in doc.items():
-        for item in v if isinstance(v, list) else [v]:
-            if isinstance(item, dict):
-                yield from _leaves(item, f"{prefix}{k}.")
-            else:
-                yield prefix + k, item
 
 
 def _fits(kind: str, value: object) -> bool:
@@ -191,9 +153,9 @@ def _fits(kind: str, value: object) -> bool:
 def test_every_value_has_the_type_its_field_is_mapped_to(article) -> None:
     """What dynamic:strict does not catch: a value Elasticsearch would refuse to parse."""
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
-    types = _mapping_types(tpl["template"]["mappings"]["properties"])
-    doc = _doc(article, "r1", "2026-01-01T00:00:00+00:00")
-    wrong = [(f, v) for f, v in _leaves(doc) if v is not None and not _fits(types[f], v)]
+    types = leaf_types(tpl["template"]["mappings"]["properties"])
+    doc = _doc(article)
+    wrong = [(f, v) for f, v in document_leaves(doc) if v is not None and not _fits(types[f], v)]
     assert wrong == []
 
 

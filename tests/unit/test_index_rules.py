@@ -6,11 +6,12 @@ import dataclasses
 import json
 
 import pytest
+from mapping_support import leaf_types
 
 from etl.index import is_generation, select_doomed
 from etl.runs import runs_index
 from etl.settings import PROJECT_ROOT
-from etl.stats import STAGES, RunCounts
+from etl.stats import REDO_STAGES, RunCounts, STAGES
 
 MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
 
@@ -64,23 +65,11 @@ def _mapping(name: str) -> dict:
     return json.loads((PROJECT_ROOT / "config" / name).read_text())["template"]["mappings"]
 
 
-def _fields(props: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, spec in props.items():
-        if "properties" in spec:
-            out |= _fields(spec["properties"], f"{prefix}{name}.")
-        else:
-            out[prefix + name] = spec["type"]
-            for sub, subspec in spec.get("fields", {}).items():
-                out[f"{prefix}{name}.{sub}"] = subspec["type"]
-    return out
-
-
 def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
     m = _mapping("runs_template.json")
     assert m["dynamic"] == "strict"
     # The record's counts are RunCounts' fields, its stages STAGES: the mapping must follow.
-    counts = [f.name for f in dataclasses.fields(RunCounts)]
+    counts = [f.name for f in dataclasses.fields(RunCounts) if f.name != "reprocessed_stages"]
     expected = {
         "run_id": "keyword",
         "mode": "keyword",
@@ -95,6 +84,7 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "batches": "integer",
         "workers": "integer",
         **{f"counts.{c}": "integer" for c in counts},
+        **{f"counts.reprocessed_stages.{s}": "integer" for s in REDO_STAGES},
         **{f"stage_seconds.{s}": "float" for s in STAGES},
         "quarantine.path": "keyword",
         "quarantine.sha256": "keyword",
@@ -116,13 +106,13 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "lease.acquired_at": "date",
         "lease.expires_at": "date",
     }
-    assert _fields(m["properties"]) == expected
+    assert leaf_types(m["properties"], subfields=True) == expected
 
 
 def test_document_mapping_is_strict_and_versioned() -> None:
     m = _mapping("index_template.json")
     assert m["dynamic"] == "strict" and isinstance(m["_meta"]["mapping_version"], int)
-    fields = _fields(m["properties"])
+    fields = leaf_types(m["properties"], subfields=True)
     for facet in ("entities.persons", "entities.organizations", "entities.locations"):
         assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
     assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"
@@ -134,6 +124,7 @@ def test_document_mapping_is_strict_and_versioned() -> None:
 MAPPING_VERSIONS = {
     1: "fbb71d62cb6cc942713a65989eeb877017979dea9110d9ea64beb3a6a9c356dd",
     2: "1e9157ed06e49a2207d7b26daaa44587e43087582a0a911a49facbdfd2717f59",  # source.meta_sha256
+    3: "6de1b044c5b892ce1813fe09d4c8ef7be017f828164a11785c09fc9d15c77b33",  # pipeline.* fingerprints, ner_spans
 }
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 import yaml
+from mapping_support import mapping_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 KIBANA_DIR = ROOT / "config" / "kibana"
@@ -130,24 +131,17 @@ def load_objects(directory: Path = KIBANA_DIR) -> list[SavedObject]:
     return objects
 
 
-def flatten_mapping(properties: dict[str, Any], prefix: str = "") -> Mapping:
+def flatten_mapping(properties: dict[str, Any]) -> Mapping:
     """Dotted field paths of a mapping, sub-fields (title.keyword) included."""
     fields: Mapping = {}
-    for name, spec in properties.items():
-        path = f"{prefix}{name}"
-        if "properties" in spec:
-            if spec.get("type") == "nested":
-                # Lens and controls cannot facet nested fields directly: record them as such.
-                fields[path] = Field("nested", False)
-            fields.update(flatten_mapping(spec["properties"], f"{path}."))
-            continue
-        ftype = spec.get("type", "object")
-        aggregatable = ftype in AGGREGATABLE and spec.get("doc_values", True) is not False
-        fields[path] = Field(ftype, aggregatable)
-        for sub, subspec in (spec.get("fields") or {}).items():
-            stype = subspec.get("type", "object")
-            agg = stype in AGGREGATABLE and subspec.get("doc_values", True) is not False
-            fields[f"{path}.{sub}"] = Field(stype, agg)
+    for path, spec in mapping_fields(properties, subfields=True):
+        if "properties" not in spec:
+            ftype = spec.get("type", "object")
+            aggregatable = ftype in AGGREGATABLE and spec.get("doc_values", True) is not False
+            fields[path] = Field(ftype, aggregatable)
+        elif spec.get("type") == "nested":
+            # Lens and controls cannot facet nested fields directly: record them as such.
+            fields[path] = Field("nested", False)
     return fields
 
 

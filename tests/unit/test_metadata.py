@@ -109,7 +109,6 @@ def _page(head: str, body: str = "<h1>Heading one</h1>") -> str:
             "url",
             "https://example.org/b",
         ),
-        (_page(""), "language", "en"),
     ],
 )
 def test_html_meta_fields(html: str, field: str, expected: str) -> None:

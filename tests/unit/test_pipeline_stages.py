@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mapping_support import document_paths, mapping_paths
 
 from etl import pipeline, runs, staging
 from etl.changes import epoch_millis
-from etl.load import Item, _reason, classify, not_the_documents_fault
+from etl.load import Item, _decide, _reason, classify, not_the_documents_fault
 from etl.settings import PROJECT_ROOT, get_settings
 from etl.staging import StagingLayout
 from etl.stats import LoadCounts
@@ -135,6 +136,29 @@ def test_classify(old, doc, incremental, op, count) -> None:
     assert d.counted == count
 
 
+def test_decide_sorts_a_chunk_into_outcomes_without_counting() -> None:
+    """The chunk's second copy of an id is a duplicate; sent documents are remembered as new
+    or updated by whether the index holds their id; an unchanged one is settled at once."""
+    chunk = [
+        Item("a", _doc()),
+        Item("b", _doc("h1", "run-2") | {"source": {"path": "b.txt"}}, record=4),
+        Item("a", _doc() | {"source": {"path": "copy.txt"}}),
+        Item("c", _doc()),
+    ]
+    existing = {"b": _doc("h0", "run-1"), "c": _doc("h1", "run-1")}
+    seen: dict[str, str] = {}
+    out = _decide(chunk, existing, seen, "idx", True, lambda _: False)
+    assert [o.id for o in out] == ["a", "b", "a", "c"]
+    assert [o.pending.kind if o.pending else None for o in out] == ["new", "updated", None, None]
+    assert out[1].pending.path == "b.txt" and out[1].pending.record == 4
+    dup = out[2].decision.quarantine
+    assert (
+        dup is not None and dup.path == "copy.txt" and "as a.txt, loaded by this run" in dup.reason
+    )
+    assert out[3].decision.counted == "unchanged" and out[3].decision.action is None
+    assert seen == {"a": "a.txt", "b": "b.txt", "c": "a.txt"}
+
+
 def test_reason_names_the_error_type_reason_and_cause() -> None:
     info = {
         "status": 400,
@@ -175,26 +199,7 @@ def test_batch_name(loc: str) -> None:
     assert StagingLayout.batch_name(loc) == "batch-00003"
 
 
-def _runs_fields(props: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for name, spec in props.items():
-        out.add(prefix + name)
-        if "properties" in spec:
-            out |= _runs_fields(spec["properties"], f"{prefix}{name}.")
-    return out
-
-
-def _record_fields(doc: dict, prefix: str = "") -> set[str]:
-    out = set()
-    for k, v in doc.items():
-        out.add(prefix + k)
-        for item in v if isinstance(v, list) else [v]:
-            if isinstance(item, dict):
-                out |= _record_fields(item, f"{prefix}{k}.")
-    return out
-
-
-RUNS_FIELDS = _runs_fields(
+RUNS_FIELDS = mapping_paths(
     json.loads((PROJECT_ROOT / "config" / "runs_template.json").read_text())["template"][
         "mappings"
     ]["properties"]
@@ -235,7 +240,7 @@ def test_a_dry_run_goes_through_every_stage_without_elasticsearch(tmp_path: Path
     assert record["versions"]["model"] and record["quarantine"] == []
     assert not (tmp_path / "stage").exists()  # staging is a hand-over, removed at the end
     # What a real run would write must pass the strict runs mapping.
-    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+    assert document_paths({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
 
 
 def test_staged_batch_layout_and_quarantine_files(tmp_path: Path) -> None:
@@ -324,7 +329,7 @@ def test_broken_metadata_is_a_warning_and_the_documents_still_load(
     for w in record["warnings"]:
         assert w["reason"].startswith(reason) and len(w["sha256"]) == 64
         assert f"{w['path']}: metadata ignored: {w['reason']}" in caplog.messages
-    assert _record_fields({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
+    assert document_paths({k: v for k, v in record.items() if k != "would_load"}) <= RUNS_FIELDS
 
 
 def test_warnings_are_capped_like_the_quarantine_and_fit_the_runs_mapping() -> None:
