@@ -190,13 +190,24 @@ def print_summary(record: dict[str, Any]) -> None:
         + (f", removed {c.removed}" if c.removed else "")
         + (f", warnings {c.warnings}" if c.warnings else "")
     )
+    if c.reprocessed:
+        print(
+            f"  reprocessed {c.reprocessed} ({_by_stage(c.reprocessed_stages)}), their files "
+            f"unchanged; raw files read {c.files_seen - c.files_skipped} of {c.files_seen}"
+        )
     if record["dry_run"]:
         print(f"  documents that would be loaded: {record.get('would_load', 0)}")
+        if redo := record.get("would_reprocess"):
+            print(f"  documents whose stale stages would be redone: {_by_stage(redo)}")
     print("  " + stage_rates(record))
     _print_some("quarantined", record.get("quarantine", []), c.quarantined, quarantine_line)
     _print_some("warning", record.get("warnings", []), c.warnings, warning_line)
     if not record["dry_run"]:
         print(f"  run record: GET {record['alias']}-runs/_doc/{record['run_id']}")
+
+
+def _by_stage(counts: dict[str, int]) -> str:
+    return ", ".join(f"{stage} {n}" for stage, n in sorted(counts.items())) or "none"
 
 
 def _print_some(

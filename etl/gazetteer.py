@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import yaml
 
+from etl.errors import UsageError
 from etl.kinds import KINDS, Kind
 from etl.text import SPACES as _SPACES
 from etl.text import ascii_fold, fold_key, fold_punctuation, normalize_surface
@@ -73,6 +74,19 @@ class Match:
 _Candidate = tuple[tuple[str, ...] | None, str, AliasEntry]
 
 
+class AliasError(ValueError):
+    """A table that cannot be used, with the entry (its position) and alias at fault."""
+
+    def __init__(self, message: str, entry: int | None = None, alias: str | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.alias = alias
+
+
+class AliasTableError(UsageError):
+    """The alias table file is broken: ``path:line: what`` (the run stops at its start)."""
+
+
 class AliasTable:
     """Alias lookup for model output plus a whole-word gazetteer matcher."""
 
@@ -86,14 +100,14 @@ class AliasTable:
         self._max_tokens = 0
         cjk: list[tuple[str, AliasEntry]] = []
         acronyms: list[tuple[str, AliasEntry]] = []
-        for entry in self.entries:
+        for i, entry in enumerate(self.entries):
             for alias in (entry.name, *entry.aliases):
                 alias = normalize_surface(alias)
-                self._claim(self._exact, alias, entry)
+                self._claim(self._exact, alias, entry, i)
                 if _exact_only(alias):
                     acronyms.append((alias, entry))
                 else:
-                    self._claim(self._folded, fold_key(alias), entry)
+                    self._claim(self._folded, fold_key(alias), entry, i, alias)
                 if _is_cjk(alias):
                     cjk.append((alias, entry))
                 else:
@@ -101,7 +115,11 @@ class AliasTable:
         for alias, entry in acronyms:  # "KIM JONG-UN" may not name another "Kim Jong-un"
             other = self._folded.get(fold_key(alias), entry)
             if other is not entry:
-                raise ValueError(f"alias {alias!r} of {entry.name!r} clashes with {other.name!r}")
+                raise AliasError(
+                    f"alias {alias!r} of {entry.name!r} clashes with {other.name!r}",
+                    self.entries.index(entry),
+                    alias,
+                )
         cjk.sort(key=lambda a: -len(a[0]))  # longest first: regex alternation is ordered
         self._cjk_entries = {_SPACES.sub("", a): e for a, e in cjk}
         self._cjk = (
@@ -111,10 +129,21 @@ class AliasTable:
         )
 
     @staticmethod
-    def _claim(index: dict[str, AliasEntry], key: str, entry: AliasEntry) -> None:
+    def _claim(
+        index: dict[str, AliasEntry],
+        key: str,
+        entry: AliasEntry,
+        position: int,
+        alias: str | None = None,
+    ) -> None:
         other = index.setdefault(key, entry)
         if other is not entry:
-            raise ValueError(f"alias {key!r} of {entry.name!r} already belongs to {other.name!r}")
+            shown = alias or key
+            raise AliasError(
+                f"alias {shown!r} of {entry.name!r} already belongs to {other.name!r}",
+                position,
+                shown,
+            )
 
     def _add_ngram(self, alias: str, entry: AliasEntry) -> None:
         tokens = tuple(_TOKEN.findall(alias))
@@ -206,7 +235,7 @@ def parse_alias_table(data: Mapping[str, Any] | None) -> AliasTable:
         name = normalize_surface(str(item.get("name") or ""))
         kind = item.get("type")
         if not name or kind not in KINDS:
-            raise ValueError(f"entities[{i}]: needs a name and a type in {KINDS}, got {item!r}")
+            raise AliasError(f"an entry needs a name and a type in {KINDS}, got {item!r}", i)
         aliases = tuple(str(a) for a in item.get("aliases") or ())
         entries.append(AliasEntry(name, cast(Kind, kind), aliases))
     ignore = [str(s) for s in (data or {}).get("ignore") or ()]
@@ -222,4 +251,39 @@ def load_alias_table(path: Path | str) -> AliasTable:
 @lru_cache(maxsize=4)
 def _load_cached(path: str, mtime_ns: int) -> AliasTable:
     with open(path, encoding="utf-8") as f:
-        return parse_alias_table(yaml.safe_load(f))
+        text = f.read()
+    try:
+        data = yaml.safe_load(text)
+        if data is not None and not isinstance(data, dict):
+            raise AliasError("the table must be a mapping with an `entities:` list")
+        return parse_alias_table(data)
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else 1
+        raise AliasTableError(f"{path}:{line}: {e.problem or e}") from None
+    except AliasError as e:
+        raise AliasTableError(f"{path}:{_line_of(text, e.entry, e.alias)}: {e}") from None
+    except (TypeError, AttributeError, ValueError) as e:  # wrong shapes: a list where a name is
+        raise AliasTableError(f"{path}: {type(e).__name__}: {e}") from None
+
+
+def _line_of(text: str, entry: int | None, alias: str | None) -> int:
+    """The 1-based line of entry ``entry`` of ``entities:``, or of its alias ``alias``."""
+    root = yaml.compose(text)
+    if entry is None or not isinstance(root, yaml.MappingNode):
+        return 1
+    items = next((v for k, v in root.value if k.value == "entities"), None)
+    if not isinstance(items, yaml.SequenceNode) or entry >= len(items.value):
+        return 1
+    node = items.value[entry]
+    if alias is not None and isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            values = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for v in values:
+                if key.value in ("name", "aliases") and _same_alias(str(v.value), alias):
+                    return int(v.start_mark.line) + 1
+    return int(node.start_mark.line) + 1
+
+
+def _same_alias(written: str, alias: str) -> bool:
+    w = normalize_surface(written)
+    return w == alias or fold_key(w) == fold_key(alias)

@@ -24,6 +24,7 @@ from etl.changes import SAME, file_states
 from etl.context import RunContext, new_run_id
 from etl.errors import NotOurs, PipelineError, UsageError
 from etl.fingerprints import fingerprints
+from etl.gazetteer import load_alias_table
 from etl.naming import check_alias
 from etl.readers import FileRef, check_root, plan_spans
 from etl.readers import discover as discover_files
@@ -142,6 +143,8 @@ def start_run(
         settings=settings,
         restrict_to_allowed_roots=restrict_to_allowed_roots,
     )
+    # A broken alias table stops the run here, not halfway through its documents.
+    load_alias_table(settings.path(settings.entities.aliases))
     run_id = run_id or new_run_id()
     target: str | None = None
     if es is not None and not dry_run:
@@ -290,7 +293,26 @@ def finalize(
     removed = 0
     if es is not None and ctx.incremental and not ctx.dry_run and ctx.target_index:
         removed = remove_stale_spans(es, ctx, results)
-    return runs.finalize(es, ctx, results, settings, removed=removed)
+    redo = would_reprocess(es, ctx, settings)  # before finalize removes the staging area
+    record = runs.finalize(es, ctx, results, settings, removed=removed)
+    if ctx.dry_run:
+        record["would_reprocess"] = redo
+    return record
+
+
+def would_reprocess(
+    es: Elasticsearch | None, ctx: RunContext, settings: Settings
+) -> dict[str, int]:
+    """A dry run's documents per stale stage: re-read for a stale clean or metadata stage, and
+    at most this many re-derived from what is stored for stale entities."""
+    if not ctx.dry_run or not ctx.incremental:
+        return {}
+    found = DiscoverSummary.from_json(stg.read_json(StagingLayout(ctx.staging).discover_summary()))
+    redo = dict(found.stale_docs)
+    index_ = ctx.target_index
+    if es is not None and index_ is not None and (n := reprocess.count_stale(es, index_, settings)):
+        redo["entities"] = n
+    return redo
 
 
 def _process_and_load(
