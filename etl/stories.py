@@ -12,6 +12,18 @@ Pure functions, no Elasticsearch. The flow the index uses (issue 12):
    full rebuild) gives the story id; stories it merges must be relabelled to it.
 
 Shingles are over the body alone: outlets reword headlines, the body is what is syndicated.
+
+Story ids: a story's id is its representative's ``story_key`` (earliest published, then
+smallest document id), and a document touching several stories merges them into the earliest.
+What this guarantees, provided each new document is confirmed against every indexed document
+sharing a band key *and* against the others of its batch, and ``merged`` stories are relabelled:
+every id is the smallest key of a connected group of confirmed pairs. Keys and Jaccard are
+symmetric and per document, so the confirmed pairs, hence the ids, are the same in every
+arrival order: a full rebuild equals the incremental history (a pair LSH misses is missed in
+every order alike). Limits: joining is single-linkage (A~B and B~C put A and C together);
+deleting or changing a document never splits a story by itself (recompute the story's
+remaining members with ``group_stories``); a changed ``published_at`` changes the document's
+key only; concurrent runs must not relabel at once (the alias lease serialises them).
 """
 
 from __future__ import annotations
@@ -115,10 +127,12 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """The similarity a candidate must reach: Jaccard over word shingles.
 
-    Jaccard, not containment: containment calls a short article "the same story" as any longer
-    one that quotes it whole (a brief inside a follow-up, a background paragraph reused), and
-    Wikinews follow-ups do exactly that; Jaccard also matches what MinHash/LSH estimate, so the
-    candidate step and the confirmation agree. Measured in docs/benchmarks.md (stories).
+    Jaccard, not containment: stories are joined transitively, and under containment a short
+    text quoted whole by several articles (a statement, a brief, a reused background
+    paragraph) would be "the same story" as each of them and chain them all into one. Jaccard
+    is also what MinHash/LSH estimate, so a pair the confirmation accepts is one the band keys
+    find (p >= 0.94 at the threshold). The cost: a copy trimmed to half its original is missed
+    (docs/benchmarks.md, stories).
     """
     return jaccard(a, b)
 
