@@ -400,3 +400,54 @@ def test_bad_config_is_refused(tmp_path: Path, yaml_text: str, message: str) -> 
     path.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(ValidationError, match=message):
         load_story_settings(path)
+
+
+# --- the issue's acceptance case, without Elasticsearch ------------------------------------
+
+
+def test_five_samples_a_republished_copy_and_an_html_page_are_five_stories(
+    tmp_path: Path,
+) -> None:
+    """Seven files through the real reader and cleaner: five stories, each copy in its
+    original's (issue 12's acceptance folder)."""
+    from etl.prepare import prepare_all
+    from etl.readers import read_all
+    from etl.records import Article
+
+    for name in SAMPLES:
+        (tmp_path / name).write_bytes((SAMPLE / name).read_bytes())
+    text = (SAMPLE / SAMPLES[0]).read_text(encoding="utf-8")
+    copy = "The Daily Courier | World News\n\n" + text.replace(
+        "held talks", "met for talks lasting several hours"
+    )
+    copy += "\n\nHave a news tip? Write to the Daily Courier newsdesk.\n"
+    (tmp_path / "courier-kim-putin.txt").write_text(copy, encoding="cp1252", errors="replace")
+    paras = body_of(SAMPLES[2]).split("\n\n")
+    page = (
+        "<html><head><meta charset='utf-8'><title>Kim meets Putin | Metro Herald</title></head>"
+        "<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article>"
+        "<h1>Kim and Putin meet at Russian spaceport</h1>"
+        + "".join(f"<p>{p}</p>" for p in paras)
+        + "</article><footer>© 2023 Metro Herald. All rights reserved.</footer></body></html>"
+    )
+    (tmp_path / "herald.html").write_text(page, encoding="utf-8")
+
+    settings = get_settings()
+    cfg = load_story_settings()
+    docs = {
+        a.source.path: a
+        for a, _ in prepare_all(read_all(tmp_path, settings), settings)
+        if isinstance(a, Article)
+    }
+    assert len(docs) == 7
+    fps = {p: fingerprint(a.body, cfg) for p, a in docs.items()}
+    edges = [
+        (a, b)
+        for a, b in candidate_pairs({p: fp.band_keys for p, fp in fps.items()})
+        if confirm(fps[a].shingles, docs[b].body, cfg) is not None
+    ]
+    members = [StoryMember(p, a.published_at) for p, a in docs.items()]
+    story = group_stories(members, edges)
+    assert len(set(story.values())) == 5
+    assert story["courier-kim-putin.txt"] == story[SAMPLES[0]]
+    assert story["herald.html"] == story[SAMPLES[2]]
