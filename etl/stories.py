@@ -8,8 +8,9 @@ Pure functions, no Elasticsearch. The flow the index uses (issue 12):
    the same batch are found with ``candidate_pairs``.
 3. ``confirm(fp.shingles, candidate_body, settings)`` on each candidate's *stored cleaned
    body*, re-shingled here: the shingle set is never stored, only the keys.
-4. ``assign_story(doc, confirmed_matches)`` (incremental) or ``group_stories`` (a batch or a
-   full rebuild) gives the story id; stories it merges must be relabelled to it.
+4. ``assign_batch(batch, indexed_matches, confirmed_pairs)`` gives the batch's story ids and
+   the indexed stories to relabel (``assign_story`` for one document; ``group_stories`` for
+   a full rebuild from all confirmed pairs).
 
 Shingles are over the body alone: outlets reword headlines, the body is what is syndicated.
 
@@ -320,6 +321,33 @@ def group_stories(
         if root not in best or k < best[root]:
             best[root] = k
     return {i: best[find(i)] for i in by_id}
+
+
+@dataclass(frozen=True)
+class BatchAssignment:
+    """Story ids for a batch's documents, and the indexed stories to relabel (old -> new)."""
+
+    story_ids: dict[str, str]
+    relabel: dict[str, str]
+
+
+def assign_batch(
+    batch: Iterable[StoryMember],
+    indexed: Iterable[StoryMember],
+    edges: Iterable[tuple[str, str]],
+) -> BatchAssignment:
+    """One batch's stories: ``batch`` (its new or changed documents), ``indexed`` (the
+    already-indexed documents confirmed against them, with their story ids) and ``edges``
+    (every confirmed pair: batch-batch and batch-indexed).
+
+    ``relabel`` maps each indexed story id that a batch document merged away to the id that
+    replaces it: every indexed document carrying the old id must get the new one.
+    """
+    batch = list(batch)
+    indexed = [m for m in indexed if m.id not in {b.id for b in batch}]
+    ids = group_stories([*batch, *indexed], edges)
+    relabel = {m.story_id: ids[m.id] for m in indexed if m.story_id and m.story_id != ids[m.id]}
+    return BatchAssignment({m.id: ids[m.id] for m in batch}, relabel)
 
 
 def story_fields(story_id: str, doc_id: str, size: int) -> dict[str, Any]:

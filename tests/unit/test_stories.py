@@ -18,6 +18,7 @@ from etl.settings import PROJECT_ROOT, get_settings
 from etl.stories import (
     StoryMember,
     StorySettings,
+    assign_batch,
     assign_story,
     candidate_pairs,
     confirm,
@@ -372,6 +373,39 @@ def test_incremental_assignment_in_any_arrival_order_equals_the_rebuild() -> Non
                     story[other] = got.story_id
             story[doc.id] = got.story_id
         assert story == expected, [d.id for d in order]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 6])
+def test_batches_in_any_order_equal_the_rebuild(batch_size: int) -> None:
+    """Batches arriving one after another (each matched within itself and against what is
+    indexed, merged stories relabelled) end with the rebuild's ids, in every order."""
+    expected = group_stories(MEMBERS, EDGES)
+    linked = {frozenset(e) for e in EDGES}
+    for order in itertools.permutations(MEMBERS):
+        story: dict[str, str] = {}
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            ids = {d.id for d in batch}
+            edges = [(a, b) for a, b in EDGES if a in ids or b in ids]
+            edges = [(a, b) for a, b in edges if {a, b} <= ids | set(story)]
+            indexed = [
+                StoryMember(o.id, o.published_at, story[o.id])
+                for o in MEMBERS
+                if o.id in story and any(frozenset((o.id, d)) in linked for d in ids)
+            ]
+            got = assign_batch(batch, indexed, edges)
+            for other, sid in list(story.items()):
+                story[other] = got.relabel.get(sid, sid)
+            story.update(got.story_ids)
+        assert story == expected, [d.id for d in order]
+
+
+def test_assign_batch_relabels_the_stories_it_merges() -> None:
+    got = assign_batch(
+        [m("a", 0)], [m("b", 1, K["b1"]), m("d", 0, K["d0"])], [("a", "b"), ("d", "a")]
+    )
+    assert got.story_ids == {"a": K["a0"]}
+    assert got.relabel == {K["b1"]: K["a0"], K["d0"]: K["a0"]}
 
 
 def test_story_fields() -> None:
