@@ -22,9 +22,10 @@ every id is the smallest key of a connected group of confirmed pairs. Keys and J
 symmetric and per document, so the confirmed pairs, hence the ids, are the same in every
 arrival order: a full rebuild equals the incremental history (a pair LSH misses is missed in
 every order alike). Limits: joining is single-linkage (A~B and B~C put A and C together);
-deleting or changing a document never splits a story by itself (recompute the story's
-remaining members with ``group_stories``); a changed ``published_at`` changes the document's
-key only; concurrent runs must not relabel at once (the alias lease serialises them).
+deleting or changing a document never splits a story, and deleting its representative keeps
+its id, where a rebuild would give the next member's key: after either, recompute the story's
+remaining members with ``group_stories`` (``story_id`` None) from their stored bodies and
+relabel; concurrent runs must not relabel at once (the alias lease serialises them).
 """
 
 from __future__ import annotations
@@ -256,7 +257,8 @@ def story_key(doc_id: str, published_at: datetime | None) -> str:
 
 @dataclass(frozen=True)
 class StoryMember:
-    """A document as story assignment sees it; ``story_id`` None when it has none yet."""
+    """A document as story assignment sees it: ``story_id`` is an indexed document's current
+    story (None for the documents being assigned, and for one not yet in a story)."""
 
     id: str
     published_at: datetime | None
@@ -283,10 +285,9 @@ def assign_story(doc: StoryMember, matches: Iterable[StoryMember]) -> StoryAssig
     representative is earliest; the other stories the document touches are returned in
     ``merged``: the caller relabels their documents (the document bridges them).
     """
+    # doc.story_id is not consulted: a new or changed document is judged by its matches alone.
     ids = {m.story_id or m.key for m in matches}
     ids.add(doc.key)
-    if doc.story_id:
-        ids.add(doc.story_id)
     winner = min(ids)
     return StoryAssignment(winner, tuple(sorted(ids - {winner, doc.key})))
 
@@ -343,8 +344,10 @@ def assign_batch(
     ``relabel`` maps each indexed story id that a batch document merged away to the id that
     replaces it: every indexed document carrying the old id must get the new one.
     """
-    batch = list(batch)
-    indexed = [m for m in indexed if m.id not in {b.id for b in batch}]
+    # The batch's own documents start afresh: a changed document may have left its story.
+    batch = [StoryMember(m.id, m.published_at) for m in batch]
+    in_batch = {m.id for m in batch}
+    indexed = [m for m in indexed if m.id not in in_batch]
     ids = group_stories([*batch, *indexed], edges)
     relabel = {m.story_id: ids[m.id] for m in indexed if m.story_id and m.story_id != ids[m.id]}
     return BatchAssignment({m.id: ids[m.id] for m in batch}, relabel)

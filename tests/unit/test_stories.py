@@ -408,6 +408,31 @@ def test_assign_batch_relabels_the_stories_it_merges() -> None:
     assert got.relabel == {K["b1"]: K["a0"], K["d0"]: K["a0"]}
 
 
+@pytest.mark.parametrize(
+    ("deleted", "expected"),
+    [
+        ("a", {"b": K["b1"], "c": K["b1"]}),  # the representative: the next earliest takes over
+        ("b", {"a": K["a0"], "c": K["c2"]}),  # the bridge: the story splits in two
+        ("c", {"a": K["a0"], "b": K["a0"]}),
+    ],
+)
+def test_recomputing_a_story_after_a_delete_gives_the_rebuild(
+    deleted: str, expected: dict[str, str]
+) -> None:
+    chain = [m("a", 0), m("b", 1), m("c", 2)]
+    edges = [("a", "b"), ("b", "c")]
+    left = [x for x in chain if x.id != deleted]
+    kept = [(x, y) for x, y in edges if deleted not in (x, y)]
+    assert group_stories(left, kept) == expected
+
+
+def test_a_changed_document_is_judged_by_its_matches_not_its_old_story() -> None:
+    assert assign_story(m("c", 2, story=K["a0"]), []).story_id == K["c2"]
+    got = assign_batch([m("c", 2, story=K["a0"])], [m("b", 1, K["b1"])], [("b", "c")])
+    assert got.story_ids == {"c": K["b1"]}
+    assert got.relabel == {}
+
+
 def test_story_fields() -> None:
     assert story_fields(K["a0"], "a", 3) == {"id": K["a0"], "size": 3, "canonical": True}
     assert story_fields(K["a0"], "b", 3)["canonical"] is False
