@@ -31,6 +31,8 @@ from etl.reprocess import process_stored
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import BatchStats, LoadCounts
+from etl.stories import fingerprint
+from etl.story_index import story_settings
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -86,6 +88,7 @@ class _Processor:
         self.held: deque[Quarantine] = deque()  # quarantined while entities buffer articles
         self.ingested_at = datetime.now(UTC).isoformat()
         self.stages = fingerprints(settings).as_dict()
+        self.stories = story_settings(settings)
         self.redo: dict[str, str] = {}  # path -> the stale stage it is re-read for
 
     def articles(self, items: list[WorkItem]) -> Iterator[Article]:
@@ -130,6 +133,8 @@ class _Processor:
                 article, run_id=self.ctx.run_id, ingested_at=self.ingested_at, stages=self.stages
             ),
         }
+        # Band keys here, in the worker processes: the story pass after loading only reads them.
+        row["doc"]["story"] = {"bands": list(fingerprint(article.body, self.stories).band_keys)}
         if article.record is not None:
             row["record"] = article.record
         if redo := self.redo.get(article.source.path):

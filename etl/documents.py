@@ -99,6 +99,8 @@ def _fields(article: Article) -> dict[str, Any]:
 
 # What a document says of the run that wrote it, not of the article: outside the content hash.
 LINEAGE_FIELDS = ("content_sha256", "ingested_at", "run_id", "pipeline_version")
+# Set across documents after loading (etl.story_index): also outside the content hash.
+ASSIGNED_FIELDS = ("story",)
 
 
 def content_hash(doc: dict[str, Any]) -> str:
@@ -109,7 +111,7 @@ def content_hash(doc: dict[str, Any]) -> str:
     file's mtime, size and hash are left out: touching a file, or appending records to an
     export, is no change to the documents already in it (the loader refreshes those fields).
     """
-    fields = {k: v for k, v in doc.items() if k not in LINEAGE_FIELDS}
+    fields = {k: v for k, v in doc.items() if k not in LINEAGE_FIELDS and k not in ASSIGNED_FIELDS}
     src = fields.get("source") or {}
     fields["source"] = {k: v for k, v in src.items() if k not in (*FILE_FIELDS, "modified_at")}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)

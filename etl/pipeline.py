@@ -9,6 +9,7 @@ layout :class:`etl.staging.StagingLayout` owns.
 from __future__ import annotations
 
 import contextlib
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -38,6 +39,7 @@ from etl.runs import (
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import DiscoverSummary, LoadCounts
+from etl.story_index import update_stories
 from etl.workers import check_workers, process_all
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ __all__ = [
     "run",
     "start_run",
 ]
+
+log = logging.getLogger(__name__)
 
 MODES = ("incremental", "full")
 # Paths looked up in the index per request when deciding which files are unchanged.
@@ -294,6 +298,9 @@ def finalize(
     if es is not None and ctx.incremental and not ctx.dry_run and ctx.target_index:
         removed = remove_stale_spans(es, ctx, results)
     redo = would_reprocess(es, ctx, settings)  # before finalize removes the staging area
+    if es is not None and not ctx.dry_run and ctx.target_index:
+        stories = update_stories(es, ctx.target_index, settings)
+        log.info("stories: %s", stories)
     record = runs.finalize(es, ctx, results, settings, removed=removed)
     if ctx.dry_run:
         record["would_reprocess"] = redo

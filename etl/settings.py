@@ -81,6 +81,10 @@ class BatchSettings(_Section):
     worker_max_batches: int = 20
 
 
+class StoriesSection(_Section):
+    config: Path = Path("config/stories.yml")  # near-duplicate detection (etl.stories)
+
+
 class AirflowSettings(_Section):
     schedule: str = "0 2 * * *"
     timezone: str = "UTC"
@@ -133,6 +137,7 @@ class Settings(_Section):
     entities: EntitySettings = EntitySettings()
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
     batches: BatchSettings = BatchSettings()
+    stories: StoriesSection = StoriesSection()
     airflow: AirflowSettings = AirflowSettings()
 
     @property

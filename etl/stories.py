@@ -31,7 +31,6 @@ relabel; concurrent runs must not relabel at once (the alias lease serialises th
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,9 +83,14 @@ class StorySettings(BaseModel):
 
 
 def load_story_settings(path: Path | str | None = None) -> StorySettings:
-    """Parse the ``stories:`` section (default: NEWS_ETL_STORIES or config/stories.yml)."""
-    path = Path(path or os.environ.get("NEWS_ETL_STORIES") or DEFAULT_STORIES)
-    with path.open(encoding="utf-8") as f:
+    """Parse the ``stories:`` section of a file (default: config/stories.yml; the pipeline
+    names its file in ``stories.config`` of the settings)."""
+    return _load(str(Path(path or DEFAULT_STORIES).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> StorySettings:
+    with open(path, encoding="utf-8") as f:
         data = yaml.safe_load(f) or {}
     return StorySettings.model_validate(data.get("stories") or {})
 
