@@ -1,15 +1,15 @@
 /*
- * Two official Elasticsearch modules that are NOT published on Maven Central, re-provided on top of
- * the real server's own classes for the local node that scripts/es_local.py assembles:
+ * What the pipeline needs from two official modules that Elastic's integ-test-zip distribution
+ * (the local node of es_local) leaves out, re-provided on top of the real server's own classes:
  *
  *  - analysis-common's "english" analyzer: Lucene's EnglishAnalyzer (the very class the official
  *    module wraps), usable by name in mappings and configurable with "stopwords",
  *    "stopwords_path" and "stem_exclusion" like the official one;
  *  - rest-root's "GET /" and "HEAD /": the node/cluster/version banner clients and curl read.
  *
- * Everything else (HTTP via transport-netty4, indexing, search, aggregations, templates,
- * aliases) is the official 9.x server. The Docker Compose stack runs the full official
- * distribution instead.
+ * Everything else (HTTP via transport-netty4, security, indexing, search, aggregations,
+ * templates, aliases) is the official distribution. The Docker Compose stack runs the full
+ * official distribution instead.
  */
 package org.newsetl.eslocal;
 
