@@ -5,7 +5,9 @@ the official ``bin/elasticsearch`` launcher and CLI tools, ``config/jvm.options`
 the entitlement agent and native libraries, and the modules ``apm``, ``transport-netty4``,
 ``x-pack-core`` and ``x-pack-security``. It has no ``analysis-common`` and no ``rest-root``, so
 ``compat/EsLocalCompatPlugin.java`` re-provides the ``english`` analyzer (the index template
-uses it) and ``GET /`` (clients and ``status`` read the version there). That plugin is compiled
+uses it), the ``uax_url_email`` tokenizer and the ``pattern_capture`` and ``unique`` filters (the
+security index's own ``email`` analyzer uses them) and ``GET /`` (clients and ``status`` read the
+version there). That plugin is compiled
 here against the distribution's own jars (javac, or ECJ from Maven Central on a JDK without it)
 and installed with the distribution's ``bin/elasticsearch-plugin``.
 """
@@ -249,8 +251,8 @@ def plugin_descriptor(version: str = ES_VERSION) -> str:
     """plugin-descriptor.properties of the compat plugin, built for exactly ``version``."""
     return "\n".join(
         [
-            "description=analysis-common's english analyzer and rest-root's GET / "
-            "(modules the integ-test distribution leaves out)",
+            "description=What the pipeline and the security index need from analysis-common "
+            "and rest-root, which the integ-test distribution leaves out",
             f"version={version}",
             f"name={PLUGIN_NAME}",
             f"classname={PLUGIN_CLASS}",
@@ -408,7 +410,11 @@ xpack.security.http.ssl.enabled: true
 xpack.security.http.ssl.key: certs/node/node.key
 xpack.security.http.ssl.certificate: certs/node/node.crt
 xpack.security.http.ssl.certificate_authorities: certs/ca/ca.crt
-xpack.security.transport.ssl.enabled: false
+xpack.security.transport.ssl.enabled: true
+xpack.security.transport.ssl.verification_mode: certificate
+xpack.security.transport.ssl.key: certs/node/node.key
+xpack.security.transport.ssl.certificate: certs/node/node.crt
+xpack.security.transport.ssl.certificate_authorities: certs/ca/ca.crt
 """
     )
 

@@ -318,6 +318,9 @@ def make_certificates(layout: Layout, java: JavaRuntime) -> None:
         run(command, "certutil cert", env=env)
         with zipfile.ZipFile(node_zip) as archive:
             archive.extractall(certs)
+    certs.chmod(0o700)
+    for key in certs.rglob("*.key"):
+        key.chmod(0o600)  # only the node (its owner after prepare_folders) reads the keys
     shutil.copyfile(certs / "ca" / "ca.crt", layout.ca_cert)
     layout.ca_cert.chmod(0o644)
 
@@ -332,14 +335,27 @@ def set_bootstrap_password(layout: Layout, java: JavaRuntime, password: str) -> 
     run(add, "storing the bootstrap password", env=env, stdin=password)
 
 
-def settle_password(layout: Layout, access: Access) -> None:
-    """Make `elastic`'s password the wanted one; change it from the stored one if they differ."""
+def settle_password(layout: Layout, access: Access, pid: int, timeout: float) -> None:
+    """Make `elastic`'s password the wanted one; change it from the stored one if they differ.
+
+    Waits for a clear answer first: right after a start the node says 503 until its security
+    index is readable, and that is neither a yes nor a no.
+    """
     assert access.auth is not None
     wanted = access.auth[1]
-    info = probe(access, timeout=10)
-    if info is not None and not info.unauthorized:
-        store_password(layout, wanted)
-        return
+    deadline = time.monotonic() + timeout
+    while True:
+        info = probe(access, timeout=10)
+        if info is not None and info.is_elasticsearch_9:
+            store_password(layout, wanted)
+            return
+        if info is not None and info.unauthorized:
+            break
+        if not alive(pid) or time.monotonic() > deadline:
+            raise EsLocalError(
+                f"the secured node gives no answer to {SUPERUSER!r}: {last_error(layout)}"
+            )
+        time.sleep(1)
     old = stored_password(layout)
     if old is None or old == wanted:
         raise EsLocalError(
@@ -347,10 +363,20 @@ def settle_password(layout: Layout, access: Access) -> None:
             f"set ES_PASSWORD to its password, or `down --secure` and delete {layout.root}"
         )
     current = Access(access.url, (SUPERUSER, old), access.ca_file)
-    try:
-        current.open(f"/_security/user/{SUPERUSER}/_password", 30, {"password": wanted})
-    except (OSError, ValueError) as error:
-        raise EsLocalError(f"cannot change the password of {SUPERUSER!r}: {error}") from None
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            current.open(f"/_security/user/{SUPERUSER}/_password", 30, {"password": wanted})
+            break
+        except urllib.error.HTTPError as error:
+            # 503 while the node creates or recovers its .security index: try again shortly.
+            if error.code != 503 or time.monotonic() > deadline:
+                raise EsLocalError(
+                    f"cannot change the password of {SUPERUSER!r}: {error}"
+                ) from None
+            time.sleep(2)
+        except (OSError, ValueError) as error:
+            raise EsLocalError(f"cannot change the password of {SUPERUSER!r}: {error}") from None
     store_password(layout, wanted)
     print(f"es-local: changed the password of {SUPERUSER!r} to ES_PASSWORD")
 
@@ -494,7 +520,7 @@ def last_error(layout: Layout) -> str:
 
 
 def target(secure: bool) -> tuple[Layout | None, Access]:
-    """The layout (None before anything exists for a plain node) and how to reach the node."""
+    """The secured node's layout (None for the plain node) and how to reach the node."""
     if secure:
         layout = runtime_layout(node_user(create=False), secure=True)
         return layout, secure_access(layout)
@@ -503,19 +529,24 @@ def target(secure: bool) -> tuple[Layout | None, Access]:
 
 def cmd_up(secure: bool) -> int:
     started = time.monotonic()
-    _, access = target(secure)
+    secure_layout, access = target(secure)
     shown = redact(access.url)
     info = probe(access)
     if info is not None:
         if info.is_elasticsearch_9:
+            if secure_layout is not None and access.auth is not None:
+                store_password(secure_layout, access.auth[1])  # it works: the one to keep
             print(
                 f"es-local: Elasticsearch {info.version} already answers at {shown}; nothing to do"
             )
             return 0
-        if info.unauthorized:
+        ours = secure_layout is not None and running_pid(secure_layout) is not None
+        if info.unauthorized and not ours:
             raise EsLocalError(f"{shown} answers but refuses the credentials given for it")
-        what = f"version {info.version or '?'}, product {info.product_header}"
-        raise EsLocalError(f"{shown} answers but is not Elasticsearch 9.x ({what})")
+        if not info.unauthorized:
+            what = f"version {info.version or '?'}, product {info.product_header}"
+            raise EsLocalError(f"{shown} answers but is not Elasticsearch 9.x ({what})")
+        # Our secured node, and ES_PASSWORD changed: settle_password below changes it.
     parsed = urllib.parse.urlsplit(access.url)
     scheme = "https" if secure else "http"
     if parsed.hostname not in LOCAL_HOSTS or parsed.scheme != scheme:
@@ -558,8 +589,7 @@ def cmd_up(secure: bool) -> int:
         else:
             print(f"es-local: Elasticsearch (pid {pid}) is already running; waiting for it")
         if secure:
-            wait_answering(access, layout, pid, timeout)
-            settle_password(layout, access)
+            settle_password(layout, access, pid, timeout)
         status = wait_ready(access, layout, pid, timeout)
     info = probe(access)
     version = info.version if info else "?"
@@ -571,15 +601,6 @@ def cmd_up(secure: bool) -> int:
         print(f"es-local: user {SUPERUSER!r}, password in {layout.password_file}")
         print(f"es-local: CA certificate (ES_CA_CERTS): {layout.ca_cert}")
     return 0
-
-
-def wait_answering(access: Access, layout: Layout, pid: int, timeout: float) -> None:
-    """Until the secured node answers HTTPS at all (with or without accepting the password)."""
-    deadline = time.monotonic() + timeout
-    while probe(access) is None:
-        if not alive(pid) or time.monotonic() > deadline:
-            raise EsLocalError(f"Elasticsearch does not answer: {last_error(layout)}")
-        time.sleep(1)
 
 
 def cmd_down(secure: bool) -> int:

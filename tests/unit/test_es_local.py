@@ -157,6 +157,7 @@ def test_elasticsearch_yml_is_a_single_loopback_node(tmp_path: Path) -> None:
     assert secure["xpack.security.enabled"] == "true"
     assert secure["xpack.security.http.ssl.enabled"] == "true"
     assert secure["xpack.security.http.ssl.certificate_authorities"] == "certs/ca/ca.crt"
+    assert secure["xpack.security.transport.ssl.enabled"] == "true"
 
 
 def test_heap_goes_to_jvm_options_d(tmp_path: Path) -> None:
