@@ -503,6 +503,12 @@ def last_error(layout: Layout) -> str:
         with contextlib.suppress(OSError):
             lines += log.read_text(errors="replace").splitlines()[-400:]
     exception = re.compile(r"^(Caused by: )?[\w.$]+(Exception|Error)\b")
+    # The launcher could not even start the JVM: the JVM's own words follow its "error:" line.
+    if any("starting java failed" in line for line in lines) and "error:" in lines:
+        after = lines[lines.index("error:") + 1 :]
+        said = next((line.strip() for line in after if line.strip()), "")
+        if said:
+            return f"the JVM refused to start: {said}"[:400]
     marks = [i for i, line in enumerate(lines) if "][ERROR][" in line or "ERROR:" in line]
     if marks:
         after = [line.strip() for line in lines[marks[-1] + 1 : marks[-1] + 80]]

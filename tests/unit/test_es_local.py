@@ -291,3 +291,17 @@ def test_last_error_is_the_nodes_own_reason_in_one_line(tmp_path: Path) -> None:
         "java.lang.IllegalStateException: failed to obtain node locks; "
         "Caused by: java.io.IOException: Permission denied"
     )
+
+
+def test_last_error_names_the_jvm_option_it_refused(tmp_path: Path) -> None:
+    layout = Layout(tmp_path, tmp_path / "cache")
+    layout.logs.mkdir()
+    layout.console_log.write_text(
+        "java.lang.RuntimeException: starting java failed with [1]\noutput:\n\nerror:\n"
+        "Unrecognized VM option 'BogusFlag'\nError: Could not create the Java Virtual Machine.\n"
+        "\tat org.elasticsearch.server.cli.JvmOption.flagsFinal(JvmOption.java:125)\n"
+    )
+    assert (
+        launcher.last_error(layout)
+        == "the JVM refused to start: Unrecognized VM option 'BogusFlag'"
+    )
