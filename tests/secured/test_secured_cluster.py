@@ -12,9 +12,14 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from es_local.launcher import with_credentials
+from etl.es import client
+from etl.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +71,6 @@ def test_the_launcher_reports_the_secured_node_without_its_password(secured) -> 
 
 @pytest.mark.parametrize("command", ["run", "search"])
 def test_a_wrong_password_is_one_redacted_line_and_exit_1(secured, command) -> None:
-    from es_local.launcher import with_credentials
-
     wrong = "Wrong" + secured.password[:10]
     env = secured.env(ES_URL=with_credentials(secured.url, secured.user, wrong))
     args = ["--input", "data/sample", "--index", "sec-never"] if command == "run" else ["x"]
@@ -134,3 +137,17 @@ def test_the_dag_through_the_airflow_connection(
     assert secured.password not in run.stdout + run.stderr
     secured_es.indices.refresh(index=secured_alias)
     assert secured_es.count(index=secured_alias)["count"] == 5
+
+
+def test_the_security_index_stores_a_user_who_can_then_sign_in(secured, secured_es) -> None:
+    """Users live in the .security index, whose analyzers the compat plugin provides."""
+    name, password = f"sec-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    secured_es.security.put_user(username=name, password=password, roles=["viewer"])
+    try:
+        url = with_credentials(secured.url, name, password)
+        as_user = client(get_settings(), url, ca_certs=str(secured.ca))
+        assert as_user.security.authenticate()["username"] == name
+        found = secured_es.security.query_user(query={"term": {"username": name}})
+        assert [user["username"] for user in found["users"]] == [name]
+    finally:
+        secured_es.security.delete_user(username=name)
