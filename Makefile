@@ -36,16 +36,16 @@ lock: ## re-resolve requirements.lock from pyproject.toml
 		--extra dev --generate-hashes --quiet pyproject.toml -o requirements.lock
 
 es-up: install ## start the real local Elasticsearch (no-op when one answers on ES_URL)
-	$(BIN)/python scripts/es_local.py up
+	$(BIN)/python -m es_local up
 
-# es_local.py needs only the standard library: down/status also work before `make install`.
+# es_local needs only the standard library: down/status also work before `make install`.
 ES_LOCAL_PY = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 
 es-down: ## stop the local Elasticsearch started by es-up
-	$(ES_LOCAL_PY) scripts/es_local.py down
+	$(ES_LOCAL_PY) -m es_local down
 
 es-status: ## does a 9.x Elasticsearch answer on ES_URL? (exit 3 when nothing answers)
-	$(ES_LOCAL_PY) scripts/es_local.py status
+	$(ES_LOCAL_PY) -m es_local status
 
 lint: install ## ruff + mypy
 	$(BIN)/ruff check .
@@ -79,7 +79,7 @@ browser-deps: ## Debian's chromium + chromedriver for the browser tests (never a
 		else echo "error: chromium is missing: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
 
 test: install airflow-init browser-deps ## the whole suite; starts the local Elasticsearch when none answers
-	$(BIN)/python scripts/es_local.py up
+	$(BIN)/python -m es_local up
 	$(BIN)/python -m pytest tests
 
 test-unit: install

@@ -281,7 +281,7 @@ def test_cli_bad_usage_exits_2_with_one_line(args, message):
 
 def _es_local(cmd: str) -> None:
     subprocess.run(
-        [sys.executable, "scripts/es_local.py", cmd],
+        [sys.executable, "-m", "es_local", cmd],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -291,7 +291,7 @@ def _es_local(cmd: str) -> None:
 
 def test_elasticsearch_stopped_mid_run_then_rerun_completes(es, fresh_alias, tmp_path):
     started_here = (ROOT / ".es" / "elasticsearch.pid").exists()
-    need(started_here, "Elasticsearch was not started by scripts/es_local.py; cannot stop it")
+    need(started_here, "Elasticsearch was not started by es_local; cannot stop it")
     raw = tmp_path / "raw"
     for i in range(8):  # 40 articles: long enough to stop the server in the middle
         shutil.copytree(SEEDS, raw / f"copy{i}")
