@@ -12,9 +12,9 @@ Elasticsearch alias given by **index**, ready for faceted search in Kibana.
 | `discover` | lists new or changed files (optionally only those modified since **since**) |
 | `process` | one mapped task per batch: clean, metadata, entities; writes a staged batch |
 | `load` | one mapped task per staged batch: streaming bulk load, rejected documents quarantined |
-| `plan_rederive` | stages the stored documents whose entities are stale (alias-table edit, new model) |
-| `rederive` / `load_rederived` | mapped: entities re-derived from what is stored, no raw file read |
-| `finalize` | full: count check, atomic alias swap; then the run record in `<index>-runs` |
+| `plan_rederive` | stages stored documents with stale entities (alias-table edit, new model) |
+| `rederive` / `load_rederived` | mapped: entities re-derived from what is stored, no file read |
+| `finalize` | stories joined; full: count check, atomic alias swap; then the run record |
 | `close_run` | teardown: a run that did not finish gets `status: failed` and loses its new index |
 
 A batch holds at most **batch_size** documents (and `batches.max_chars` bytes of input): many
