@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -298,10 +299,12 @@ def finalize(
     if es is not None and ctx.incremental and not ctx.dry_run and ctx.target_index:
         removed = remove_stale_spans(es, ctx, results)
     redo = would_reprocess(es, ctx, settings)  # before finalize removes the staging area
+    started = time.perf_counter()
     if es is not None and not ctx.dry_run and ctx.target_index:
         stories = update_stories(es, ctx.target_index, settings)
         log.info("stories: %s", stories)
-    record = runs.finalize(es, ctx, results, settings, removed=removed)
+    took = time.perf_counter() - started
+    record = runs.finalize(es, ctx, results, settings, removed=removed, story_seconds=took)
     if ctx.dry_run:
         record["would_reprocess"] = redo
     return record

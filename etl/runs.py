@@ -176,16 +176,19 @@ def finalize(
     settings: Settings,
     *,
     removed: int = 0,
+    story_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """Make the run visible and write its run record to ``ALIAS-runs``; return the record.
 
-    ``removed``: stale documents deleted after the batches (spans of re-read files).
+    ``removed``: stale documents deleted after the batches (spans of re-read files);
+    ``story_seconds``: the time the story pass took after the loads.
 
     Full: the new generation is published (:func:`etl.index.publish_generation`). Incremental:
     refresh. A dry run writes nothing.
     """
     totals = gather(StagingLayout(ctx.staging), load_results)
     totals.counts.removed += removed
+    totals.stage_seconds["stories"] = story_seconds
     # Re-derived from what is stored: their files were skipped unread (counted as unchanged).
     stored = sum(totals.counts.reprocessed_stages.get(s, 0) for s in ("entities", "ner"))
     totals.counts.unchanged = max(0, totals.counts.unchanged - stored)

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 STAGES = ("read", "clean", "entities", "load")
+# Seconds a run record reports: the batches' stages, then the story pass after all loads.
+RUN_STAGES = (*STAGES, "stories")
 # What an incremental run may re-derive although a document's file did not change.
 REDO_STAGES = ("clean", "metadata", "ner", "entities")
 

@@ -11,7 +11,7 @@ from mapping_support import leaf_types
 from etl.index import is_generation, select_doomed
 from etl.runs import runs_index
 from etl.settings import PROJECT_ROOT
-from etl.stats import REDO_STAGES, STAGES, RunCounts
+from etl.stats import REDO_STAGES, RUN_STAGES, RunCounts
 
 MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
 
@@ -85,7 +85,7 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "workers": "integer",
         **{f"counts.{c}": "integer" for c in counts},
         **{f"counts.reprocessed_stages.{s}": "integer" for s in REDO_STAGES},
-        **{f"stage_seconds.{s}": "float" for s in STAGES},
+        **{f"stage_seconds.{s}": "float" for s in RUN_STAGES},
         "quarantine.path": "keyword",
         "quarantine.sha256": "keyword",
         "quarantine.stage": "keyword",
