@@ -97,8 +97,9 @@ def _fields(article: Article) -> dict[str, Any]:
     return doc
 
 
-# What a document says of the run that wrote it, not of the article: outside the content hash.
-LINEAGE_FIELDS = ("content_sha256", "ingested_at", "run_id", "pipeline_version")
+# What a document says of the run and stages that wrote it, not of the article: outside the
+# content hash. A stale stage's documents are rewritten whatever their hash (etl.load).
+LINEAGE_FIELDS = ("content_sha256", "ingested_at", "run_id", "pipeline_version", "pipeline")
 # Set across documents after loading (etl.story_index): also outside the content hash.
 ASSIGNED_FIELDS = ("story",)
 

@@ -224,7 +224,9 @@ def classify(
     path = str(doc.get("source", {}).get("path", ""))
     if owner and owner != path and owner_alive(owner):
         return Decision(quarantine=_duplicate(it, owner, indexed=True))
-    if not same:
+    if not same or it.redo:
+        # A re-derived document is written even when its content came out the same: its
+        # stage fingerprints (outside the content hash) must be brought up to date.
         return Decision(action={"_op_type": "index", "_index": index, "_id": it.id, "_source": doc})
     src, was = doc.get("source", {}), old.get("source", {})
     moved = {k: src[k] for k in FILE_FIELDS if src.get(k) is not None and was.get(k) != src[k]}

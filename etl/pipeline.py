@@ -192,6 +192,7 @@ def _prepare_target(
     index.check_owned(es, alias)
     runs.take_lease(es, alias, run_id, settings)
     try:
+        reprocess.save_alias_table(es, alias, settings)
         if mode == "full":
             return index.new_generation(es, alias, settings)
         target = index.ensure_alias(es, alias, settings)
@@ -320,7 +321,11 @@ def would_reprocess(
     found = DiscoverSummary.from_json(stg.read_json(StagingLayout(ctx.staging).discover_summary()))
     redo = dict(found.stale_docs)
     index_ = ctx.target_index
-    if es is not None and index_ is not None and (n := reprocess.count_stale(es, index_, settings)):
+    if (
+        es is not None
+        and index_ is not None
+        and (n := reprocess.count_stale(es, index_, settings, ctx.alias))
+    ):
         redo["entities"] = n
     return redo
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
+import yaml
 from elasticsearch import helpers
 
 from etl import staging as stg
@@ -39,6 +40,7 @@ from etl.fingerprints import Fingerprints, fingerprints
 from etl.gazetteer import AliasTable, load_alias_table
 from etl.mentions import Mention
 from etl.records import Article, Entities, Quarantine, SourceInfo
+from etl.runs import runs_index
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import BatchStats
@@ -49,6 +51,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _SCAN_PAGE = 500  # documents per scroll page while staging stale documents
+SNAPSHOT = "alias-table-"  # id prefix of alias-table snapshots in ALIAS-runs
+MAX_EDITED_STRINGS = 500  # a larger edit re-derives every stale document
+_NONE = "-"  # documents made before fingerprints
+_FACETS = ("persons", "organizations", "locations", "other")
 
 
 @dataclass(frozen=True)
@@ -67,27 +73,95 @@ def stale_query(stages: Fingerprints) -> dict[str, Any]:
     return {"bool": {"must_not": [{"term": {"pipeline.entities": stages.entities}}]}}
 
 
-def count_stale(es: Elasticsearch, index: str, settings: Settings) -> int:
+def save_alias_table(es: Elasticsearch, alias: str, settings: Settings) -> None:
+    """Keep the alias table this run's documents are made with, under its fingerprint, in
+    ``ALIAS-runs``: a later edit is diffed against it to find the documents it affects."""
+    fp = fingerprints(settings).entities
+    text = settings.path(settings.entities.aliases).read_text(encoding="utf-8")
+    doc = {"alias_table": {"fingerprint": fp, "yaml": text}}
+    es.options(ignore_status=409).create(index=runs_index(alias), id=SNAPSHOT + fp, document=doc)
+
+
+def changed_strings(old_yaml: str, new_yaml: str) -> set[str]:
+    """Names and aliases of every entry an edit added, removed or changed, and the strings
+    that joined or left the ignore list: a document can only change if it mentions one."""
+    (old, old_ignore), (new, new_ignore) = _entries(old_yaml), _entries(new_yaml)
+    strings = set(old_ignore ^ new_ignore)
+    for name, _, aliases in old ^ new:
+        strings.add(name)
+        strings.update(aliases)
+    return {x for x in strings if x.strip()}
+
+
+def _entries(text: str) -> tuple[set[tuple[str, str, tuple[str, ...]]], set[str]]:
+    data = yaml.safe_load(text) or {}
+    entries = {
+        (
+            str(e.get("name")),
+            str(e.get("type")),
+            tuple(sorted(str(a) for a in e.get("aliases") or ())),
+        )
+        for e in data.get("entities") or []
+        if isinstance(e, dict)
+    }
+    return entries, {str(x) for x in data.get("ignore") or ()}
+
+
+def affected_query(
+    es: Elasticsearch, alias: str, index: str, settings: Settings
+) -> dict[str, Any] | None:
+    """The stale documents an alias-table edit can change: those mentioning (in a facet, the
+    title or the body) a name or alias of an edited entry, plus those needing NER again.
+    None when every stale document must be re-derived (no snapshot of their table, or an
+    edit too large to list)."""
+    stages = fingerprints(settings)
+    agg = {"terms": {"field": "pipeline.entities", "size": 20, "missing": _NONE}}
+    resp = es.search(index=index, size=0, query=stale_query(stages), aggs={"fp": agg})
+    olds = [b["key"] for b in resp["aggregations"]["fp"]["buckets"]]
+    now = settings.path(settings.entities.aliases).read_text(encoding="utf-8")
+    strings: set[str] = set()
+    for fp in olds:
+        snap = es.options(ignore_status=404).get(index=runs_index(alias), id=SNAPSHOT + fp)
+        if fp == _NONE or not snap.get("found"):
+            return None
+        strings |= changed_strings(snap["_source"]["alias_table"]["yaml"], now)
+    if len(strings) > MAX_EDITED_STRINGS:
+        return None
+    should: list[dict[str, Any]] = [{"bool": {"must_not": {"term": {"pipeline.ner": stages.ner}}}}]
+    if strings:
+        names = sorted(strings)
+        should += [{"terms": {f"entities.{f}": names}} for f in _FACETS]
+        should += [{"match_phrase": {f: x}} for x in names for f in ("title", "body")]
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def count_stale(es: Elasticsearch, index: str, settings: Settings, alias: str) -> int:
     """How many documents the pass would re-derive (for ``--dry-run``)."""
-    resp = es.count(index=index, query=stale_query(fingerprints(settings)))
-    return int(resp["count"])
+    query = stale_query(fingerprints(settings))
+    if (affected := affected_query(es, alias, index, settings)) is not None:
+        query = {"bool": {"filter": [query, affected]}}
+    return int(es.count(index=index, query=query)["count"])
 
 
 def plan(es: Elasticsearch, ctx: RunContext, settings: Settings, *, max_docs: int) -> list[str]:
-    """Stage the stale documents in batches of at most ``max_docs``; return the batches.
+    """Stage the stale documents an edit can change, in batches of at most ``max_docs``, and
+    bring the others' fingerprints up to date in place; return the batches.
 
     Streams: one scroll page and one batch in memory at a time.
     """
     if ctx.target_index is None:
         return []
     es.indices.refresh(index=ctx.target_index)
+    stages = fingerprints(settings)
+    query = stale_query(stages)
+    affected = affected_query(es, ctx.alias, ctx.target_index, settings)
+    if affected is not None:
+        untouched = {"bool": {"filter": [query], "must_not": [affected]}}
+        n = _refresh_fingerprints(es, ctx.target_index, untouched, stages)
+        log.info("entities: %d documents untouched by the alias-table edit, fingerprint updated", n)
+        query = {"bool": {"filter": [query, affected]}}
     layout = StagingLayout(ctx.staging)
-    hits = helpers.scan(
-        es,
-        index=ctx.target_index,
-        query={"query": stale_query(fingerprints(settings))},
-        size=_SCAN_PAGE,
-    )
+    hits = helpers.scan(es, index=ctx.target_index, query={"query": query}, size=_SCAN_PAGE)
     batches: list[str] = []
     stored = (Stored(h["_id"], h["_source"]) for h in hits)
     for batch in cut(stored, max_docs=max_docs, chars=lambda s: len(s.source.get("body", ""))):
@@ -95,6 +169,28 @@ def plan(es: Elasticsearch, ctx: RunContext, settings: Settings, *, max_docs: in
         stg.write_jsonl(loc, (s.to_json() for s in batch))
         batches.append(loc)
     return batches
+
+
+def _refresh_fingerprints(
+    es: Elasticsearch, index: str, query: dict[str, Any], stages: Fingerprints
+) -> int:
+    """Set the current entities fingerprint on documents an edit cannot change."""
+    hits = helpers.scan(es, index=index, query={"query": query}, _source=False)
+    actions = (
+        {
+            "_op_type": "update",
+            "_index": index,
+            "_id": h["_id"],
+            "doc": {"pipeline": {"entities": stages.entities}},
+        }
+        for h in hits
+    )
+    done = 0
+    for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False):
+        done += ok
+        if not ok:
+            log.warning("entities: could not update the fingerprint of %s", item)
+    return done
 
 
 def stored_docs(batch_uri: str) -> Iterator[Stored]:

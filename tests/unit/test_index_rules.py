@@ -101,6 +101,8 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "versions.model": "keyword",
         "versions.elasticsearch": "keyword",
         "error": "text",
+        # Alias-table snapshots (etl.reprocess): stored, never searched.
+        "alias_table": "object",
         # The one-run-per-alias lease (etl.lease) lives beside the records.
         "lease.holder": "keyword",
         "lease.acquired_at": "date",
