@@ -17,18 +17,22 @@ INTRO = (
 )
 
 
+def _documents(n: int) -> str:
+    return f"{n} document{'s' if n != 1 else ''}"
+
+
 def suggestion_html(x: Suggestion) -> str:
     """One suggestion: the name to keep, each variant with its documents and why, the YAML."""
     variants = "".join(
         f'<li><span class="variant">{escape(alias)}</span> '
-        f'<span class="count">{x.docs.get(alias, 0)} documents</span>: '
+        f'<span class="count">{_documents(x.docs.get(alias, 0))}</span>: '
         f"{escape(why.split(': ', 1)[-1])}</li>"
         for alias, why in zip(x.aliases, x.reasons, strict=False)
     )
     return (
         f'<article class="suggestion" data-testid="suggestion" data-name="{escape(x.name)}" '
         f'data-kind="{escape(x.kind)}"><h3>{escape(x.name)} <span class="meta">'
-        f"{escape(x.kind)}, {x.docs.get(x.name, 0)} documents</span></h3>"
+        f"{escape(x.kind)}, {_documents(x.docs.get(x.name, 0))}</span></h3>"
         f'<ul>{variants}</ul><pre data-testid="yaml">{escape(x.yaml())}</pre></article>'
     )
 

@@ -116,9 +116,9 @@ def _option(value: str, label: str, chosen: bool) -> str:
 def _form_html(st: QuarantineState, found: RunRecords | None, record: dict[str, Any]) -> str:
     """The run picker and the two filters (the alias rides along hidden)."""
     runs = list(found.runs) if found else []
-    chosen = str(record.get("run_id") or st.run)
+    chosen = str(record.get("run_id") or "")
     if chosen and all(str(r.get("run_id")) != chosen for r in runs):
-        runs.append(record or {"run_id": chosen})  # an older run named in the URL
+        runs.append(record)  # an older run named in the URL
     run_opts = "".join(
         _option(str(r["run_id"]), _run_label(r), str(r["run_id"]) == chosen) for r in runs
     )
