@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from etl import search as s
 from etl.naming import alias_problem
-from news_search import links
+from news_search import chrome, links
 
 FACET_TITLES = s.FACET_TITLES
 PAGE_SIZE = 20
@@ -243,8 +243,8 @@ def render_page(
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>News search</title><style>{CSS}</style></head><body>"
-        f"{_header_html(st, kibana_url)}"
+        f"<title>News search</title><style>{CSS}{chrome.CSS}</style></head><body>"
+        f"{_header_html(st, kibana_url)}{chrome.tabs_html('search', st.index, st.default_index)}"
         f'<main><aside data-testid="facets">{facets}</aside>'
         f'<section><div class="chips">{_chips_html(st)}</div>{content}</section></main>'
         "</body></html>"

@@ -7,7 +7,8 @@ Same query code as ``python -m etl search`` (:mod:`etl.search`); HTML from
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from elasticsearch import ApiError, NotFoundError, TransportError
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from etl import search as s
 from etl.naming import safe_run_id
-from news_search import links
+from news_search import curation_routes, links
 from news_search.page import PAGE_SIZE, PageState, parse_state, render_page
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from etl.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class NotSignedIn(Exception):
@@ -105,17 +107,21 @@ class Searcher:
         self.settings = settings
         self._es: Elasticsearch | None = None
 
-    def _search(self, st: PageState) -> s.SearchResult:
+    def _client(self) -> Elasticsearch:
         if self._es is None:  # the Connection lookup may touch the metadata DB: off the loop
             self._es = es_client(self.settings)
-        return run_search(self._es, st)
+        return self._es
+
+    async def run(self, read: Callable[..., T], *args: Any, index: str) -> T:
+        """``read(es, *args)`` off the event loop, or a PageError saying why it failed."""
+        try:
+            return await run_in_threadpool(lambda: read(self._client(), *args))
+        except Exception as e:
+            raise page_error(e, index) from e
 
     async def __call__(self, st: PageState) -> s.SearchResult:
         """The results for ``st``, or a PageError saying why there are none."""
-        try:
-            return await run_in_threadpool(self._search, st)
-        except Exception as e:
-            raise page_error(e, st.index) from e
+        return await self.run(run_search, st, index=st.index)
 
 
 async def _signed_in(request: Request) -> bool:
@@ -174,6 +180,7 @@ def create_app(settings: Settings) -> FastAPI:
     search = Searcher(settings)
     app = FastAPI(title="News search", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.site = site
+    app.state.search = search  # the curation tabs read Elasticsearch through it too
 
     @app.exception_handler(NotSignedIn)
     async def sign_in(request: Request, _: Exception) -> Response:
@@ -186,6 +193,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def failed(request: Request, exc: PageError) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        if render := getattr(request.state, "render_error", None):  # a curation tab's
+            return HTMLResponse(render(exc.message), status_code=exc.status)
         st = getattr(request.state, "page", None) or PageState(
             index=site.default_index, default_index=site.default_index
         )
@@ -199,6 +208,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/search")
     async def api_search(st: State) -> JSONResponse:
         return JSONResponse((await search(st)).as_dict())
+
+    app.include_router(curation_routes.router, dependencies=[Depends(require_session)])
 
     @app.get("/health")
     async def health() -> dict[str, str]:
