@@ -56,7 +56,10 @@ def _dag_test(env: dict[str, str], conf: dict) -> subprocess.CompletedProcess[st
 def _runs(es, alias: str) -> list[dict]:
     es.indices.refresh(index=f"{alias}-runs")
     resp = es.search(
-        index=f"{alias}-runs", size=20, sort=[{"started_at": "asc"}], query={"match_all": {}}
+        index=f"{alias}-runs",
+        size=20,
+        sort=[{"started_at": "asc"}],
+        query={"exists": {"field": "run_id"}},  # run records, not the lease or table snapshots
     )
     return [h["_source"] for h in resp["hits"]["hits"]]
 
