@@ -14,7 +14,7 @@ from typing import Any
 from etl import cli_search
 from etl import search as s
 from etl.settings import get_settings
-from etl.suggest import Suggestion, suggest
+from etl.suggest import Suggestion
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,9 +41,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     def work() -> int:
         if args.limit < 1:
             raise s.SearchUsageError(f"--limit must be at least 1, not {args.limit}")
-        found = suggest(
-            s.entity_values(cli_search.interactive_client(), args.index), limit=args.limit
-        )
+        found = s.suggest_aliases(cli_search.interactive_client(), args.index, limit=args.limit)
         if args.json:
             print(json.dumps([as_dict(x) for x in found], ensure_ascii=False, indent=2))
         else:

@@ -52,7 +52,7 @@ def acquire(es: Elasticsearch, name: str, alias: str, run_id: str, settings: Set
                 id=LEASE_ID,
                 document=_body(run_id, conf.lease_minutes),
                 op_type="create",
-                refresh="wait_for",
+                refresh=True,
             )
             return
         except ConflictError:
@@ -71,7 +71,7 @@ def acquire(es: Elasticsearch, name: str, alias: str, run_id: str, settings: Set
                     document=_body(run_id, conf.lease_minutes),
                     if_seq_no=seq_no,
                     if_primary_term=term,
-                    refresh="wait_for",
+                    refresh=True,
                 )
                 return
             except ConflictError:
@@ -115,7 +115,7 @@ def release(es: Elasticsearch, name: str, run_id: str) -> None:
             id=LEASE_ID,
             if_seq_no=seq_no,
             if_primary_term=term,
-            refresh="wait_for",
+            refresh=True,
         )
 
 

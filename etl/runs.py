@@ -330,4 +330,6 @@ def write_run_record(
 ) -> None:
     """Store a run record under its run id, visible to searches at once."""
     name = ensure_runs_index(es, alias, settings)
-    es.index(index=name, id=record["run_id"], document=record, refresh="wait_for")
+    # refresh=True, not wait_for: the runs index is small, and waiting for the next scheduled
+    # refresh cost up to a second per write (most of a small incremental run's time).
+    es.index(index=name, id=record["run_id"], document=record, refresh=True)

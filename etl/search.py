@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -500,3 +500,20 @@ def entity_values(es: Elasticsearch, alias: str, *, size: int = 5000) -> list[An
         for kind in ENTITY_FACETS
         for b in resp["aggregations"][kind]["buckets"]
     ]
+
+
+def together(es: Elasticsearch, alias: str) -> Callable[[Any, Any], int]:
+    """``together(a, b)``: documents of ``alias`` with both entity values (etl.suggest)."""
+
+    def count(a: Any, b: Any) -> int:
+        both = [{"term": {FACETS[ENTITY_FACETS[v.kind]]: v.name}} for v in (a, b)]
+        return int(es.count(index=alias, query={"bool": {"filter": both}})["count"])
+
+    return count
+
+
+def suggest_aliases(es: Elasticsearch, alias: str, *, limit: int = 50) -> list[Any]:
+    """Suggested alias-table entries for a managed alias (:func:`etl.suggest.suggest`)."""
+    from etl.suggest import suggest
+
+    return suggest(entity_values(es, alias), limit=limit, together=together(es, alias))

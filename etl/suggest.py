@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from etl.names import TITLE_WORDS, strip_titles
@@ -35,6 +35,9 @@ _SKIP = frozenset(
 )
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 SPELLING_RATIO = 0.88  # difflib ratio of the folded names: hyphens, doubled letters, y/i
+
+
+Together = Callable[["Value", "Value"], int]
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,26 @@ def _words(name: str) -> list[str]:
     return name.replace("-", " ").split()
 
 
-def suggest(values: Iterable[Value], *, limit: int = 50) -> list[Suggestion]:
+def suggest(
+    values: Iterable[Value], *, limit: int = 50, together: Together | None = None
+) -> list[Suggestion]:
     """Suggested merges, the ones that would fix the most documents first.
 
+    ``together(a, b)``: in how many documents both values appear. News introduces an acronym
+    beside its expansion ("the National Hurricane Center (NHC)"), so an acronym is suggested
+    only when some document has both; without ``together`` no acronym is suggested.
     A value is suggested as a variant once, under the best-supported name to keep; a name
     that is itself someone's variant is never kept.
     """
     by_kind: dict[str, list[Value]] = defaultdict(list)
     for v in values:
         by_kind[v.kind].append(v)
-    pairs = [(k, *p) for k, vals in by_kind.items() for p in _pairs(k, vals)]
+    pairs = [
+        (k, variant, keep, why)
+        for k, vals in by_kind.items()
+        for variant, keep, why in _pairs(k, vals)
+        if not why.startswith("initials") or (together is not None and together(variant, keep))
+    ]
     variants = {(k, variant.name) for k, variant, _, _ in pairs}
     found: dict[tuple[str, str], Suggestion] = {}
     used: set[tuple[str, str]] = set()
@@ -114,22 +127,31 @@ def _add(
 
 def _pairs(kind: str, vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
     """(variant, name to keep, reason) for each rule that fires."""
-    names = {v.name: v for v in vals}
     if kind == "person":
         yield from _surnames(vals)
         yield from _middles(vals)
-    yield from _titled(vals, names)
-    if kind != "person":
+        yield from _titled(vals, {v.name: v for v in vals})
+    else:  # "Supreme Court" is no "Court" with a title
         yield from _acronyms(vals)
     yield from _spellings(vals)
 
 
-def _surnames(vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
+def _untitled(vals: Sequence[Value]) -> list[Value]:
+    return [v for v in vals if strip_titles(v.name) == v.name]
+
+
+def _full_names(vals: Sequence[Value]) -> dict[str, list[Value]]:
+    """Full names (two words or more, no title) by their folded last word."""
     by_last: dict[str, list[Value]] = defaultdict(list)
-    for v in vals:
+    for v in _untitled(vals):
         words = _words(v.name)
         if len(words) >= 2:
             by_last[_fold(words[-1])].append(v)
+    return by_last
+
+
+def _surnames(vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
+    by_last = _full_names(vals)
     for v in vals:
         words = _words(v.name)
         if len(words) == 1 and len(full := by_last.get(_fold(words[0]), [])) == 1:
@@ -151,12 +173,16 @@ def _middles(vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
 
 
 def _titled(vals: Sequence[Value], names: dict[str, Value]) -> Iterable[tuple[Value, Value, str]]:
+    by_last = _full_names(vals)
     for v in vals:
         words = v.name.split()
         if len(words) < 2 or words[0].lower().rstrip(".") not in TITLE_WORDS:
             continue
         bare = strip_titles(v.name)
-        if bare != v.name and bare in names:
+        full = by_last.get(_fold(bare), []) if len(_words(bare)) == 1 else []
+        if len(full) == 1:  # "President Trump": the one full name with that surname
+            yield v, full[0], f"{full[0].name} with a title"
+        elif bare != v.name and bare in names:
             yield v, names[bare], f"{bare} with a title"
 
 
@@ -164,10 +190,16 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in _words(name) if w.lower() not in _SKIP and w[0].isalpha())
 
 
+def _spelled_out(name: str) -> bool:
+    """Words an acronym can stand for: capitalised words, not codes ("CC BY-SA")."""
+    words = [w for w in _words(name) if w.lower() not in _SKIP]
+    return len(words) >= 2 and all(w[0].isupper() and any(c.islower() for c in w) for w in words)
+
+
 def _acronyms(vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
     by_initials: dict[str, list[Value]] = defaultdict(list)
     for v in vals:
-        if len(_words(v.name)) >= 2:
+        if _spelled_out(v.name):
             by_initials[_initials(v.name).upper()].append(v)
     for v in vals:
         if v.name.isupper() and v.name.isalpha() and 2 <= len(v.name) <= 8:
@@ -189,7 +221,13 @@ def _spellings(vals: Sequence[Value]) -> Iterable[tuple[Value, Value, str]]:
         for i, keep in enumerate(group):
             for other in group[i + 1 :]:
                 a, b = _fold(keep.name), _fold(other.name)
-                if a == b or _close(a, b):
+                # One a prefix of the other is a plural, a demonym or a cut ("Americas",
+                # "Antarctic", "Beni"), not a spelling.
+                if a.startswith(b) or b.startswith(a):
+                    if a == b:
+                        yield other, keep, f"spelling of {keep.name}"
+                    continue
+                if _close(a, b):
                     yield other, keep, f"spelling of {keep.name}"
 
 

@@ -35,9 +35,8 @@ from bench_report import ROOT, WIKINEWS, machine, write_section
 
 from etl import pipeline
 from etl.es import client
-from etl.search import entity_values
+from etl.search import suggest_aliases
 from etl.settings import Settings, get_settings
-from etl.suggest import suggest
 
 LABELS = ROOT / "tests" / "data" / "suggestion_labels.json"
 RENAME = ("Donald Trump", "Donald J. Trump (45th and 47th US president)")
@@ -107,7 +106,7 @@ def main() -> None:
         left = es.count(index=alias, query={"term": {"entities.persons": RENAME[0]}})["count"]
         model = with_entities(edit, disable=[*edit.entities.disable, "ner_stale_marker"])
         ner_s, after_model = timed_run(es, raw, alias, "incremental", model)
-        found = suggest(entity_values(es, alias), limit=TOP)
+        found = suggest_aliases(es, alias, limit=TOP)
     finally:
         for name in es.indices.get(index=f"{alias}*", expand_wildcards="all"):
             es.indices.delete(index=name)

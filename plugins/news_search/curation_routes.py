@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from etl.run_records import read_runs
-from etl.search import SearchUsageError, entity_values
-from etl.suggest import Suggestion, suggest
+from etl.search import SearchUsageError, suggest_aliases
+from etl.suggest import Suggestion
 from news_search import chrome, links
 from news_search import quarantine as q
 from news_search.entities_page import render_entities
@@ -25,7 +25,7 @@ router = APIRouter()
 
 def suggestions(es: Any, alias: str) -> list[Suggestion]:
     """What ``python -m etl entities suggest --index ALIAS`` prints."""
-    return suggest(entity_values(es, alias))
+    return suggest_aliases(es, alias)
 
 
 @router.get("/quarantine", response_class=HTMLResponse)
