@@ -72,7 +72,6 @@ _SOURCE_FIELDS = [
     "entities",
     "run_id",
     "story.id",
-    "story.size",
 ]
 # Near-duplicate copies of one article share a story id (etl.stories); documents indexed
 # before stories existed have none and are each a story of their own.
@@ -283,7 +282,7 @@ def _collapsed(body: dict[str, Any]) -> dict[str, Any]:
     keeps only documents with a story id (``post_filter``: the facets still count them all);
     :func:`lone_query` fetches the others. Among equal scores the representative shows.
     """
-    body["sort"].insert(1, _CANONICAL_FIRST)
+    body["sort"].insert(1, copy.deepcopy(_CANONICAL_FIRST))
     body["post_filter"] = {"exists": {"field": STORY_FIELD}}
     body["collapse"] = {
         "field": STORY_FIELD,
