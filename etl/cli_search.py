@@ -62,6 +62,12 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument(
         "--from", dest="from_", metavar="N", type=int, default=0, help="skip this many results"
     )
+    p.add_argument(
+        "--collapse",
+        action="store_true",
+        help="one hit per story (near-duplicate copies folded in, listed with their outlets); "
+        "facets count stories",
+    )
     p.set_defaults(func=run_search)
 
     q = subparsers.add_parser(
@@ -119,6 +125,7 @@ def run_search(args: argparse.Namespace) -> int:
             "source": args.source,
             "size": args.size,
             "from_": args.from_,
+            "collapse": args.collapse,
         }
         s.build_query(args.query, **kwargs)  # usage errors before any network call
         result = s.search(interactive_client(), args.index, args.query, **kwargs)
@@ -185,7 +192,11 @@ def highlighted(fragment: str, color: bool = True) -> Text:
     return text
 
 
-def _facet_tables(facets: dict[str, list[tuple[str, int]]]) -> Any:
+def _facet_tables(
+    facets: dict[str, list[tuple[str, int]]],
+    stories: dict[str, list[tuple[str, int]]] | None = None,
+) -> Any:
+    """One table per facet: documents per value, and stories per value when ``stories``."""
     from rich.columns import Columns
     from rich.table import Table
     from rich.text import Text
@@ -194,9 +205,13 @@ def _facet_tables(facets: dict[str, list[tuple[str, int]]]) -> Any:
     for name, pairs in facets.items():
         table = Table(title=FACET_TITLES.get(name, name), title_justify="left", min_width=24)
         table.add_column(s.FACETS[name], overflow="fold")
+        if stories is not None:
+            table.add_column("stories", justify="right")
         table.add_column("docs", justify="right")
+        counts = dict((stories or {}).get(name, []))
         for value, count in pairs:
-            table.add_row(plain(value), str(count))
+            story_cell = [str(counts.get(value, count))] if stories is not None else []
+            table.add_row(plain(value), *story_cell, str(count))
         if not pairs:
             table.add_row(Text("(none)", style="dim"), "")
         tables.append(table)
@@ -209,8 +224,12 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
 
     color = console.color_system is not None
     what = f'"{args.query}"' if args.query else "all documents"
-    shown = f"{len(result.hits)} shown" if result.total > len(result.hits) else ""
-    head = Text(f"{result.total} result{'s' if result.total != 1 else ''} for ")
+    total = result.shown_total
+    shown = f"{len(result.hits)} shown" if total > len(result.hits) else ""
+    if result.collapsed:
+        head = Text(f"{total} stories ({result.total} documents) for ")
+    else:
+        head = Text(f"{total} result{'s' if total != 1 else ''} for ")
     head.append_text(plain(what)).append(" in ").append_text(plain(args.index, style="bold"))
     for item in args.filter:
         head.append_text(plain(f"  [{item}]", style="cyan"))
@@ -229,11 +248,22 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
         console.print(plain(f"     {meta}", style="dim"))
         for frag in hit.highlights.get("body", [])[:2]:
             console.print(Text("     … ").append_text(highlighted(frag, color)).append(" …"))
+        if hit.copy_count:
+            console.print(plain(f"     {copies_line(hit)}", style="cyan"))
     console.print()
-    console.print(_facet_tables(result.facets))
+    console.print(_facet_tables(result.facets, result.story_facets if result.collapsed else None))
     lo, hi = result.date_range
     if lo or hi:
         console.print(Text(f"Published {_day(lo)} – {_day(hi)}", style="dim"))
+
+
+def copies_line(hit: s.Hit) -> str:
+    """``+N copies from A, B`` for a collapsed hit."""
+    more = " …" if len(hit.copies) < hit.copy_count else ""
+    return (
+        f"+{hit.copy_count} cop{'ies' if hit.copy_count != 1 else 'y'} from "
+        f"{', '.join(hit.copy_sources)}{more}"
+    )
 
 
 def render_summary(console: Console, result: s.Summary) -> None:
@@ -242,6 +272,7 @@ def render_summary(console: Console, result: s.Summary) -> None:
     lo, hi = result.date_range
     head = plain(result.index, style="bold")
     head.append(f": {result.documents} document{'s' if result.documents != 1 else ''}")
+    head.append(f" in {result.stories} stor{'ies' if result.stories != 1 else 'y'}")
     if lo or hi:
         head.append(f", published {_day(lo)} – {_day(hi)}")
     console.print(head)

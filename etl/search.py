@@ -44,6 +44,7 @@ FILTER_FIELDS: tuple[str, ...] = (
     "date_source",
     "source.format",
     "run_id",
+    "story.id",
 )
 FIELD_ALIASES: dict[str, str] = {
     **FACETS,
@@ -52,6 +53,7 @@ FIELD_ALIASES: dict[str, str] = {
     "source": "source.name",
     "language": "language",
     "other": "entities.other",
+    "story": "story.id",
 }
 # Title counts most; the English sub-fields add stemmed matches; entity names match too.
 TEXT_FIELDS: tuple[str, ...] = (
@@ -62,7 +64,26 @@ TEXT_FIELDS: tuple[str, ...] = (
     "entities.*.text",
 )
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "<em>", "</em>"
-_SOURCE_FIELDS = ["title", "source.name", "published_at", "language", "entities", "run_id"]
+_SOURCE_FIELDS = [
+    "title",
+    "source.name",
+    "published_at",
+    "language",
+    "entities",
+    "run_id",
+    "story.id",
+]
+# Near-duplicate copies of one article share a story id (etl.stories); documents indexed
+# before stories existed have none and are each a story of their own.
+STORY_FIELD = "story.id"
+# Copies listed under a collapsed hit; their number is counted in full.
+COPIES_SHOWN = 100
+# Exact below its precision threshold (40000 is the most Elasticsearch allows), approximate
+# above; a missing sub-aggregation adds the documents without a story id, one story each.
+_STORY_AGGS: dict[str, Any] = {
+    "stories": {"cardinality": {"field": STORY_FIELD, "precision_threshold": 40_000}},
+    "unstoried": {"missing": {"field": STORY_FIELD}},
+}
 _ENTITY_KINDS = ("persons", "organizations", "locations", "other")
 DEFAULT_SIZE = 10
 FACET_SIZE = 10
@@ -190,9 +211,13 @@ def _text_query(text: str) -> dict[str, Any]:
 
 
 def _aggregations(facet_size: int) -> dict[str, Any]:
+    # Each facet value counts its stories beside its documents. Terms buckets stay the top
+    # values by documents: ordering by a cardinality sub-aggregation is approximate and costly.
     aggs: dict[str, Any] = {
-        name: {"terms": {"field": fld, "size": facet_size}} for name, fld in FACETS.items()
+        name: {"terms": {"field": fld, "size": facet_size}, "aggs": copy.deepcopy(_STORY_AGGS)}
+        for name, fld in FACETS.items()
     }
+    aggs.update(copy.deepcopy(_STORY_AGGS))
     aggs["date_min"] = {"min": {"field": "published_at"}}
     aggs["date_max"] = {"max": {"field": "published_at"}}
     return aggs
@@ -224,15 +249,17 @@ def build_query(
     size: int = DEFAULT_SIZE,
     from_: int = 0,
     facet_size: int = FACET_SIZE,
+    collapse: bool = False,
 ) -> dict[str, Any]:
     """The search request body: text query, AND-ed field filters, highlights and facets.
 
     Values of one field are OR-ed (``terms``); different fields are AND-ed. Facets are counted
     over the filtered hits, so choosing a facet value narrows every other facet's counts.
+    With ``collapse`` the hits are one per story (see :func:`lone_query` for the rest).
     """
     check_paging(size, from_, facet_size)
     clauses = _filter_clauses(filters, since, until, language, source)
-    return {
+    body = {
         "query": {"bool": {"must": [_text_query(check_text(text))], "filter": clauses}},
         "size": size,
         "from": from_,
@@ -242,11 +269,63 @@ def build_query(
         "highlight": copy.deepcopy(_HIGHLIGHT),
         "aggs": _aggregations(facet_size),
     }
+    return _collapsed(body) if collapse else body
+
+
+_CANONICAL_FIRST = {"story.canonical": {"order": "desc", "unmapped_type": "boolean"}}
+
+
+def _collapsed(body: dict[str, Any]) -> dict[str, Any]:
+    """One hit per story id, its copies as inner hits, oldest first.
+
+    Elasticsearch collapses every document without the field into one group, so this body
+    keeps only documents with a story id (``post_filter``: the facets still count them all);
+    :func:`lone_query` fetches the others. Among equal scores the representative shows.
+    """
+    body["sort"].insert(1, copy.deepcopy(_CANONICAL_FIRST))
+    body["post_filter"] = {"exists": {"field": STORY_FIELD}}
+    body["collapse"] = {
+        "field": STORY_FIELD,
+        "inner_hits": {
+            "name": "copies",
+            "size": COPIES_SHOWN,
+            "_source": ["title", "source.name", "published_at"],
+            "sort": [{"published_at": {"order": "asc"}}],
+        },
+    }
+    return body
+
+
+def lone_query(collapsed: dict[str, Any], *, fetch: bool = True) -> dict[str, Any]:
+    """For a collapsed body: the matching documents without a story id, each a story.
+
+    They are ranked by the same query and sort, so both lists merge into one order; the first
+    ``from + size`` of them are fetched (only sort values unless ``fetch``).
+    """
+    body = copy.deepcopy(collapsed)
+    for key in ("collapse", "post_filter", "aggs"):
+        body.pop(key, None)
+    body["query"]["bool"]["must_not"] = [{"exists": {"field": STORY_FIELD}}]
+    body["size"], body["from"] = body["size"] + body["from"], 0
+    if not fetch:
+        body["_source"] = False
+        body.pop("highlight")
+    return body
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another document of a collapsed hit's story."""
+
+    id: str
+    source: str | None
+    title: str
+    date: str | None
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One matching article, as a result list shows it."""
+    """One matching article, as a result list shows it (collapsed: with its story's copies)."""
 
     id: str
     score: float | None
@@ -257,27 +336,54 @@ class Hit:
     highlights: dict[str, list[str]] = field(default_factory=dict)
     entities: dict[str, list[str]] = field(default_factory=dict)
     run_id: str | None = None
+    story_id: str | None = None
+    copy_count: int = 0  # the other matching documents of its story (collapsed results)
+    copies: list[Copy] = field(default_factory=list)  # the first COPIES_SHOWN of them
+
+    @property
+    def copy_sources(self) -> list[str]:
+        """The outlets of the copies, each once, oldest copy first."""
+        return list(dict.fromkeys(c.source or "unknown source" for c in self.copies))
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Hits, total and facets (value, count) in descending count order."""
+    """Hits, totals and facets (value, count) in descending count order.
+
+    ``total`` counts documents, ``stories`` their distinct stories; ``story_facets`` holds the
+    same facet values as ``facets`` with story counts. ``collapsed``: one hit per story.
+    """
 
     total: int
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     date_range: tuple[str | None, str | None]
     took_ms: int = 0
+    stories: int = 0
+    story_facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    collapsed: bool = False
+
+    @property
+    def shown_total(self) -> int:
+        """What the hits count: stories when collapsed, else documents."""
+        return self.stories if self.collapsed else self.total
+
+    def facet_rows(self, name: str) -> list[tuple[str, int, int]]:
+        """(value, documents, stories) of one facet."""
+        stories = dict(self.story_facets.get(name, []))
+        return [(v, c, stories.get(v, c)) for v, c in self.facets.get(name, [])]
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (facets as lists of {value, count})."""
+        """JSON-ready form (facets as lists of {value, count, stories})."""
         return {
             "total": self.total,
+            "stories": self.stories,
+            "collapsed": self.collapsed,
             "took_ms": self.took_ms,
             "hits": [asdict(h) for h in self.hits],
             "facets": {
-                name: [{"value": v, "count": c} for v, c in pairs]
-                for name, pairs in self.facets.items()
+                name: [{"value": v, "count": c, "stories": n} for v, c, n in self.facet_rows(name)]
+                for name in self.facets
             },
             "date_range": {"min": self.date_range[0], "max": self.date_range[1]},
         }
@@ -285,6 +391,20 @@ class SearchResult:
 
 def _buckets(aggs: Mapping[str, Any], name: str) -> list[tuple[str, int]]:
     return [(str(b["key"]), int(b["doc_count"])) for b in aggs.get(name, {}).get("buckets", [])]
+
+
+def _stories(agg: Mapping[str, Any], documents: int) -> int:
+    """Stories under an aggregation: distinct story ids plus documents without one
+    (``documents`` when the response does not count stories)."""
+    if "stories" not in agg:
+        return documents
+    ids = (agg.get("stories") or {}).get("value") or 0
+    return int(ids) + int((agg.get("unstoried") or {}).get("doc_count") or 0)
+
+
+def _story_buckets(aggs: Mapping[str, Any], name: str) -> list[tuple[str, int]]:
+    buckets = aggs.get(name, {}).get("buckets", [])
+    return [(str(b["key"]), _stories(b, int(b["doc_count"]))) for b in buckets]
 
 
 def _date_agg(aggs: Mapping[str, Any], name: str) -> str | None:
@@ -323,20 +443,51 @@ def _hit(raw: Mapping[str, Any]) -> Hit:
         highlights={k: _texts(v) for k, v in hl.items() if k in ("title", "body")},
         entities={k: _texts(ents.get(k)) for k in _ENTITY_KINDS if _texts(ents.get(k))},
         run_id=as_text(src.get("run_id")),
+        story_id=as_text(story.get("id"))
+        if isinstance(story := src.get("story"), Mapping)
+        else None,
+        **_copies(raw),
     )
 
 
-def shape_response(resp: Mapping[str, Any]) -> SearchResult:
+def _copies(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """copy_count and copies of a collapsed hit: its story's inner hits but itself."""
+    inner = ((raw.get("inner_hits") or {}).get("copies") or {}).get("hits") or {}
+    if not inner:
+        return {}
+    total = inner.get("total") or 0
+    count = int(total["value"] if isinstance(total, Mapping) else total)
+    others = [h for h in inner.get("hits", []) if h.get("_id") != raw.get("_id")]
+    copies = []
+    for h in others:
+        src = h.get("_source") or {}
+        source = src.get("source")
+        copies.append(
+            Copy(
+                id=str(h.get("_id")),
+                source=as_text(source.get("name") if isinstance(source, Mapping) else source),
+                title=as_text(src.get("title")) or "(untitled)",
+                date=as_text(src.get("published_at")),
+            )
+        )
+    return {"copy_count": max(count - 1, 0), "copies": copies}
+
+
+def shape_response(resp: Mapping[str, Any], *, collapsed: bool = False) -> SearchResult:
     """Turn a raw search response into a :class:`SearchResult`."""
     hits = resp.get("hits") or {}
     total = hits.get("total") or 0
     aggs = resp.get("aggregations") or {}
+    documents = int(total["value"] if isinstance(total, Mapping) else total)
     return SearchResult(
-        total=int(total["value"] if isinstance(total, Mapping) else total),
+        total=documents,
         hits=[_hit(h) for h in hits.get("hits", [])],
         facets={name: _buckets(aggs, name) for name in FACETS},
         date_range=(_date_agg(aggs, "date_min"), _date_agg(aggs, "date_max")),
         took_ms=int(resp.get("took") or 0),
+        stories=_stories(aggs, documents),
+        story_facets={name: _story_buckets(aggs, name) for name in FACETS},
+        collapsed=collapsed,
     )
 
 
@@ -402,7 +553,38 @@ def search(es: Elasticsearch, index: str, text: str = "", **kwargs: Any) -> Sear
     """Run a faceted search (arguments as :func:`build_query`) on ``index``, a managed alias."""
     body = build_query(text, **kwargs)
     check_managed(es, index)
-    return shape_response(es.search(index=index, body=body).body)
+    if not kwargs.get("collapse"):
+        return shape_response(es.search(index=index, body=body).body)
+    return shape_response(collapsed_search(es, index, body), collapsed=True)
+
+
+def _hits_total(resp: Mapping[str, Any]) -> int:
+    total = resp["hits"]["total"]
+    return int(total["value"] if isinstance(total, Mapping) else total)
+
+
+def _sort_key(hit: Mapping[str, Any]) -> tuple[float, ...]:
+    """A hit's place in the descending sort both bodies share (a missing value sorts last)."""
+    return tuple(float("inf") if v is None else -float(v) for v in hit.get("sort") or [])
+
+
+def collapsed_search(es: Elasticsearch, index: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The response to a collapsed body, with the documents without a story id merged in.
+
+    Usually there are none, and the collapsed page is the answer. Otherwise both lists are
+    fetched from the top to ``from + size`` and merged by their shared sort values, which
+    costs more on deep pages.
+    """
+    start, size = body["from"], body["size"]
+    first = es.search(index=index, body=body).body
+    lone = es.search(index=index, body=lone_query(body, fetch=False)).body
+    if lone["hits"]["hits"]:
+        first = es.search(index=index, body={**body, "from": 0, "size": start + size}).body
+        lone = es.search(index=index, body=lone_query(body)).body
+        merged = sorted(first["hits"]["hits"] + lone["hits"]["hits"], key=_sort_key)
+        first["hits"]["hits"] = merged[start : start + size]
+    first["hits"]["total"] = _hits_total(first) + _hits_total(lone)
+    return first
 
 
 _HL = re.compile(f"{re.escape(HIGHLIGHT_PRE)}(.*?){re.escape(HIGHLIGHT_POST)}", re.S)
@@ -431,12 +613,14 @@ class Summary:
     facets: dict[str, list[tuple[str, int]]]
     date_range: tuple[str | None, str | None]
     last_run: dict[str, Any] | None = None
+    stories: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "index": self.index,
             "documents": self.documents,
+            "stories": self.stories,
             "facets": {
                 name: [{"value": v, "count": c} for v, c in pairs]
                 for name, pairs in self.facets.items()
@@ -478,6 +662,7 @@ def summary(es: Elasticsearch, index: str, facet_size: int = FACET_SIZE) -> Summ
     return Summary(
         index=index,
         documents=result.total,
+        stories=result.stories,
         facets=result.facets,
         date_range=result.date_range,
         last_run=last_run(es, index),

@@ -80,6 +80,53 @@ SEARCH_DOCS = [
     )
 ]
 
+
+def in_story(doc: dict[str, Any], story_id: str, size: int, canonical: bool) -> dict[str, Any]:
+    """``doc`` with the story fields the pipeline writes (etl.stories)."""
+    story = {"id": story_id, "size": size, "canonical": canonical, "bands": [f"b-{story_id}"]}
+    return {**doc, "story": story}
+
+
+# SEARCH_DOCS as stories, plus copies from other outlets: the AP article republished by
+# Yonhap and The Guardian (3 copies, AP the earliest), NHK's by The Japan Times (2). The XSS
+# document and one late article were indexed before stories existed: no story id.
+SATELLITE_STORY, KIM_STORY = "story-satellites", "story-kim-putin"
+LONE_TITLE = "Satellite launch delayed again"
+STORY_DOCS = [
+    in_story(SEARCH_DOCS[0], KIM_STORY, 2, True),
+    in_story(SEARCH_DOCS[1], SATELLITE_STORY, 3, True),
+    *(in_story(doc, f"story-{i}", 1, True) for i, doc in enumerate(SEARCH_DOCS[2:5], 2)),
+    SEARCH_DOCS[5],
+    in_story(
+        {**SEARCH_DOCS[1], "source": {"name": "Yonhap"}, "published_at": "2023-09-14T01:00:00Z"},
+        SATELLITE_STORY,
+        3,
+        False,
+    ),
+    in_story(
+        {**SEARCH_DOCS[1], "source": {"name": "The Guardian"}, "published_at": "2023-09-14"},
+        SATELLITE_STORY,
+        3,
+        False,
+    ),
+    in_story(
+        {**SEARCH_DOCS[0], "source": {"name": "The Japan Times"}, "published_at": "2023-09-14"},
+        KIM_STORY,
+        2,
+        False,
+    ),
+    {
+        **search_doc(
+            LONE_TITLE,
+            "The satellite launch moved to October.",
+            "2023-09-15",
+            "AP",
+            ["Kim Jong Un"],
+        ),
+        "run_id": "run_0",
+    },
+]
+
 # Values a terminal or a page must show as themselves: rich markup, a closing tag rich cannot
 # match, and a number where the contract says text.
 HOSTILE_PERSONS = ["[/]", "[bold]Bold[/bold]", "[link=https://evil.example]click[/link]"]

@@ -22,6 +22,7 @@ PAGE_SIZE = 20
 def _label(fld: str) -> str:
     """Readable name of a filter field (Persons for entities.persons)."""
     names = {s.FACETS[k]: v for k, v in FACET_TITLES.items()}
+    names[s.STORY_FIELD] = "Story"
     return names.get(fld, fld)
 
 
@@ -38,6 +39,7 @@ class PageState:
     run: str = ""
     dag: str = ""
     page: int = 1
+    collapse: bool = False  # one hit per story
 
     def params(self, **change: Any) -> list[tuple[str, str]]:
         """Query parameters for a link to this state with ``change`` applied."""
@@ -48,6 +50,8 @@ class PageState:
         for fld, values in st["filters"].items():
             out.extend(("f", f"{fld}={v}") for v in values)
         out.extend((k, st[k]) for k in ("since", "until", "dag", "run") if st[k])
+        if st["collapse"]:
+            out.append(("collapse", "1"))
         if st["page"] > 1:
             out.append(("page", str(st["page"])))
         return out
@@ -90,6 +94,7 @@ def parse_state(query: Any, site: links.Site, run_index: str | None = None) -> P
         run=(query.get("run") or "").strip(),
         dag=(query.get("dag") or "").strip(),
         page=page,
+        collapse=(query.get("collapse") or "").strip().lower() in ("1", "on", "true"),
     )
 
 
@@ -125,6 +130,12 @@ mark{background:#fefcbf;padding:0 1px}
 .error{padding:10px 14px;background:#fff5f5;border:1px solid #feb2b2;color:#9b2c2c;
 border-radius:4px}
 .pager a{margin-right:12px}
+.copies{font-size:12px;margin:2px 0 0}
+.toggle{display:inline-block;margin:0 0 8px;color:#2d3748;text-decoration:none}
+.toggle::before{content:"";display:inline-block;width:12px;height:12px;margin-right:6px;
+border:1px solid #4a5568;border-radius:2px;vertical-align:-2px}
+.toggle[aria-checked=true]::before{background:#017cee;border-color:#017cee;
+box-shadow:inset 0 0 0 2px #fff}
 """
 
 
@@ -137,17 +148,21 @@ def _hl(fragment: str) -> str:
 
 
 def _facets_html(st: PageState, result: s.SearchResult) -> str:
+    """Each facet's values; with one hit per story their counts are stories, not documents."""
     out = []
     for name, title in FACET_TITLES.items():
         fld = s.FACETS[name]
         chosen = st.filters.get(fld, [])
         items = []
-        for value, count in result.facets.get(name, []):
+        for value, docs, stories in result.facet_rows(name):
             on = value in chosen
             href = st.href(filters=st.toggled(fld, value), page=1)
+            count = stories if result.collapsed else docs
             items.append(
                 f'<li><a href="{escape(href)}" class="{"on" if on else ""}" '
                 f'data-field="{escape(fld)}" data-value="{escape(value)}" data-count="{count}" '
+                f'data-docs="{docs}" data-stories="{stories}" '
+                f'title="{stories} stor{"ies" if stories != 1 else "y"}, {docs} documents" '
                 f'aria-pressed="{str(on).lower()}"><span>{escape(value)}</span>'
                 f'<span class="count">{count}</span></a></li>'
             )
@@ -158,7 +173,30 @@ def _facets_html(st: PageState, result: s.SearchResult) -> str:
     return "".join(out)
 
 
-def _hits_html(result: s.SearchResult) -> str:
+def _copies_html(st: PageState, hit: s.Hit) -> str:
+    """``+N copies from SOURCES``, linking to the story: a search for all its copies."""
+    if not hit.copy_count or not hit.story_id:
+        return ""
+    story = st.href(
+        q="",
+        filters={s.STORY_FIELD: [hit.story_id]},
+        since="",
+        until="",
+        run="",
+        dag="",
+        page=1,
+        collapse=False,
+    )
+    more = " …" if len(hit.copies) < hit.copy_count else ""
+    word = "copies" if hit.copy_count != 1 else "copy"
+    return (
+        f'<p class="copies" data-testid="copies" data-count="{hit.copy_count}">'
+        f'<a href="{escape(story)}" data-testid="story-link">+{hit.copy_count} {word}</a> from '
+        f"{escape(', '.join(hit.copy_sources))}{more}</p>"
+    )
+
+
+def _hits_html(st: PageState, result: s.SearchResult) -> str:
     out = []
     for hit in result.hits:
         title_hl = hit.highlights.get("title")
@@ -172,7 +210,7 @@ def _hits_html(result: s.SearchResult) -> str:
         out.append(
             f'<article class="hit" data-testid="hit" data-id="{escape(hit.id)}">'
             f'<h3 class="title">{title}</h3><div class="meta">{meta}</div>'
-            f'<p class="snip">{snips}</p></article>'
+            f'<p class="snip">{snips}</p>{_copies_html(st, hit)}</article>'
         )
     return "".join(out)
 
@@ -193,20 +231,39 @@ def _chips_html(st: PageState) -> str:
     return chips
 
 
-def _results_html(st: PageState, result: s.SearchResult) -> str:
-    """The total, the hits and the pager."""
-    first = (st.page - 1) * PAGE_SIZE
+def _collapse_toggle(st: PageState) -> str:
+    """The "one hit per story" switch: a link to the same search with collapse flipped."""
+    href = st.href(collapse=not st.collapse, page=1)
+    return (
+        f'<a class="toggle" role="checkbox" aria-checked="{str(st.collapse).lower()}" '
+        f'href="{escape(href)}" data-testid="collapse">One hit per story</a>'
+    )
+
+
+def _total_html(st: PageState, result: s.SearchResult) -> str:
+    total, first = result.shown_total, (st.page - 1) * PAGE_SIZE
     shown = f"{first + 1}–{first + len(result.hits)} of " if result.hits else ""
+    what = f"{total} document{'s' if total != 1 else ''}"
+    if result.collapsed:
+        what = f"{total} stor{'ies' if total != 1 else 'y'} ({result.total} documents)"
+    return (
+        f'<span data-testid="total" data-total="{total}" data-documents="{result.total}" '
+        f'data-stories="{result.stories}">{shown}{what}</span>'
+    )
+
+
+def _results_html(st: PageState, result: s.SearchResult) -> str:
+    """The story switch, the total, the hits and the pager."""
+    first = (st.page - 1) * PAGE_SIZE
     pager = []
     if st.page > 1:
         pager.append(f'<a href="{escape(st.href(page=st.page - 1))}">← previous</a>')
-    if first + len(result.hits) < result.total:
+    if first + len(result.hits) < result.shown_total:
         pager.append(f'<a href="{escape(st.href(page=st.page + 1))}">next →</a>')
     return (
-        f'<p><span data-testid="total" data-total="{result.total}">{shown}'
-        f"{result.total} document{'s' if result.total != 1 else ''}</span> in "
-        f"<b>{escape(st.index)}</b></p>"
-        f'<div data-testid="results">{_hits_html(result)}</div>'
+        f"{_collapse_toggle(st)}"
+        f"<p>{_total_html(st, result)} in <b>{escape(st.index)}</b></p>"
+        f'<div data-testid="results">{_hits_html(st, result)}</div>'
         f'<div class="pager">{"".join(pager)}</div>'
     )
 
@@ -217,7 +274,7 @@ def _header_html(st: PageState, kibana_url: str) -> str:
     hidden = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
         for k, v in st.params()
-        if k in ("f", "index", "dag", "run")
+        if k in ("f", "index", "dag", "run", "collapse")
     )
     return (
         '<header><h1>News search</h1><form method="get" action="" role="search">'

@@ -71,6 +71,7 @@ def run_search(es: Elasticsearch, st: PageState) -> s.SearchResult:
         until=st.until or None,
         size=PAGE_SIZE,
         from_=(st.page - 1) * PAGE_SIZE,
+        collapse=st.collapse,
     )
 
 

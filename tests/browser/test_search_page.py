@@ -12,7 +12,9 @@ from search_indices import (
     HOSTILE_DOCS,
     HOSTILE_PERSONS,
     HOSTILE_TITLE,
+    SATELLITE_STORY,
     SEARCH_DOCS,
+    STORY_DOCS,
     XSS_TITLE,
     create_foreign,
     create_index,
@@ -214,3 +216,60 @@ def test_odd_values_show_as_text(airflow: Airflow, page: Any, hostile: str) -> N
     assert sorted(titles) == sorted(["5", HOSTILE_TITLE])
     assert set(_facet_counts(page, "persons")) == {*HOSTILE_PERSONS, "Five"}
     page.screenshot(path=str(ARTIFACTS / "search-page-odd-values.png"), full_page=True)
+
+
+@pytest.fixture
+def stories(es: Any) -> Iterator[str]:
+    """STORY_DOCS (copies of two stories from other outlets, two without a story id)."""
+    name = f"test-stories-{uuid.uuid4().hex[:10]}"
+    create_index(es, name, STORY_DOCS)
+    yield name
+    drop_alias(es, name)
+
+
+def test_one_hit_per_story_and_open_a_story(airflow: Airflow, page: Any, stories: str) -> None:
+    """Issue 12: the story switch folds copies into one hit; its link lists all the copies."""
+    from playwright.sync_api import expect
+
+    _open(page, airflow, f"index={stories}&q=satellite")
+    toggle = page.get_by_role("checkbox", name="One hit per story")
+    expect(toggle).to_have_attribute("aria-checked", "false")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "9")
+    expect(page.get_by_test_id("copies")).to_have_count(0)
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "6")
+    expect(page.get_by_test_id("total")).to_contain_text("6 stories (9 documents)")
+    expect(page.get_by_test_id("hit")).to_have_count(6)
+    expect(page.get_by_text("Putin promises help with")).to_have_count(1)
+    satellites = page.get_by_test_id("hit").filter(has_text="Putin promises help with")
+    expect(satellites.get_by_test_id("copies")).to_have_text("+2 copies from The Guardian, Yonhap")
+    expect(satellites.locator(".meta")).to_contain_text("AP")
+    # The facets count stories: the lone document without a story id is one of Kim's five.
+    assert _facet_counts(page, "persons") == {
+        "Kim Jong Un": 5,
+        "Vladimir Putin": 4,
+        "Dmitry Peskov": 1,
+    }
+    page.screenshot(path=str(ARTIFACTS / "search-page-stories.png"), full_page=True)
+
+    # A new search keeps the switch on.
+    page.get_by_label("Search text").fill("satellites")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("checkbox", name="One hit per story")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "6")
+
+    page.get_by_test_id("hit").filter(has_text="Putin promises help with").get_by_test_id(
+        "story-link"
+    ).click()
+    expect(page.get_by_test_id("chip")).to_have_text(f"Story: {SATELLITE_STORY} ×")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "3")
+    sources = page.locator("[data-testid=hit] .meta").all_inner_texts()
+    assert sorted(m.split(" · ")[0] for m in sources) == ["AP", "The Guardian", "Yonhap"]
+    expect(page.get_by_role("checkbox", name="One hit per story")).to_have_attribute(
+        "aria-checked", "false"
+    )
+    page.screenshot(path=str(ARTIFACTS / "search-page-story-copies.png"), full_page=True)

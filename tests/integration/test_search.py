@@ -18,7 +18,12 @@ from search_indices import (
     HOSTILE_PERSONS,
     HOSTILE_SOURCE,
     HOSTILE_TITLE,
+    KIM_STORY,
+    LONE_TITLE,
+    SATELLITE_STORY,
     SEARCH_DOCS,
+    STORY_DOCS,
+    XSS_TITLE,
     create_foreign,
     create_index,
     drop_alias,
@@ -118,7 +123,16 @@ def test_dates_and_source(alias: str) -> None:
 
 def test_json_shape(alias: str) -> None:
     result = search_json(alias, "satellite", "--size", "2")
-    assert set(result) == {"total", "took_ms", "hits", "facets", "date_range"}
+    assert set(result) == {
+        "total",
+        "stories",
+        "collapsed",
+        "took_ms",
+        "hits",
+        "facets",
+        "date_range",
+    }
+    assert result["collapsed"] is False and result["stories"] == 5  # no story ids: one each
     assert len(result["hits"]) == 2 and result["total"] == 5
     for hit in result["hits"]:
         assert set(hit) >= HIT_KEYS
@@ -128,7 +142,7 @@ def test_json_shape(alias: str) -> None:
     for pairs in result["facets"].values():
         counts = [p["count"] for p in pairs]
         assert counts == sorted(counts, reverse=True)
-        assert all(set(p) == {"value", "count"} for p in pairs)
+        assert all(set(p) == {"value", "count", "stories"} for p in pairs)
     assert set(result["date_range"]) == {"min", "max"}
 
 
@@ -305,3 +319,93 @@ def test_foreign_indices_are_refused(es: Any, foreign: str, command: str) -> Non
         f"etl {command}: error: alias '{foreign}-alias' points at {foreign}-logs, which "
         "news-etl did not create; refusing to search it"
     ]
+
+
+# --- stories (issue 12): one hit per story ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stories_alias(es: Any) -> Iterator[str]:
+    """STORY_DOCS: two stories with copies from other outlets, two documents without a story."""
+    name = f"test-stories-{uuid.uuid4().hex[:10]}"
+    create_index(es, name, STORY_DOCS)
+    yield name
+    drop_alias(es, name)
+
+
+def _stories(result: dict[str, Any], name: str) -> dict[str, int]:
+    return {f["value"]: f["stories"] for f in result["facets"][name]}
+
+
+def test_collapse_gives_one_hit_per_story(stories_alias: str) -> None:
+    result = search_json(stories_alias, "satellite", "--collapse")
+    assert result["collapsed"] is True
+    assert (result["total"], result["stories"]) == (9, 6)
+    hits = result["hits"]
+    assert len(hits) == 6
+    ids = [h["story_id"] for h in hits if h["story_id"]]
+    assert len(ids) == len(set(ids)) == 5
+    by_story = {h["story_id"]: h for h in hits}
+    satellites = by_story[SATELLITE_STORY]
+    # The representative (the earliest, AP) shows; its copies are listed oldest first.
+    assert (satellites["source"], satellites["copy_count"]) == ("AP", 2)
+    assert [c["source"] for c in satellites["copies"]] == ["The Guardian", "Yonhap"]
+    assert all(c["title"] == satellites["title"] for c in satellites["copies"])
+    kim = by_story[KIM_STORY]
+    assert (kim["source"], kim["copy_count"]) == ("NHK", 1)
+    assert [c["source"] for c in kim["copies"]] == ["The Japan Times"]
+    # A document indexed before stories existed is a story of its own, not folded away.
+    [lone] = [h for h in hits if h["story_id"] is None]
+    assert (lone["title"], lone["copy_count"], lone["copies"]) == (LONE_TITLE, 0, [])
+
+
+def test_documents_without_story_each_show(stories_alias: str) -> None:
+    """Elasticsearch folds every document without the collapse field into one group."""
+    result = search_json(stories_alias, "", "--collapse", "--size", "20")
+    assert (result["total"], result["stories"], len(result["hits"])) == (10, 7, 7)
+    titles = [h["title"] for h in result["hits"] if h["story_id"] is None]
+    assert sorted(titles) == sorted([LONE_TITLE, XSS_TITLE])
+    # Paging walks the merged order: every story once, none twice.
+    pages = [
+        search_json(stories_alias, "", "--collapse", "--size", "3", "--from", str(start))
+        for start in (0, 3, 6)
+    ]
+    paged = [h["id"] for page in pages for h in page["hits"]]
+    assert paged == [h["id"] for h in result["hits"]]
+
+
+def test_facets_count_stories(stories_alias: str) -> None:
+    result = search_json(stories_alias, "satellite", "--collapse")
+    assert _facet(result, "persons") == {"Kim Jong Un": 8, "Vladimir Putin": 7, "Dmitry Peskov": 1}
+    assert _stories(result, "persons") == {
+        "Kim Jong Un": 5,  # the lone document counts as its own story
+        "Vladimir Putin": 4,
+        "Dmitry Peskov": 1,
+    }
+    assert _stories(result, "sources")["AP"] == 2 and _facet(result, "sources")["AP"] == 2
+    assert _stories(result, "languages") == {"en": 5, "de": 1}
+    # Without --collapse the hits are documents, and both numbers are there too.
+    plain = search_json(stories_alias, "satellite")
+    assert (plain["total"], plain["stories"], len(plain["hits"])) == (9, 6, 9)
+    assert _stories(plain, "persons") == _stories(result, "persons")
+
+
+def test_story_filter_lists_its_copies(stories_alias: str) -> None:
+    result = search_json(stories_alias, "--filter", f"story.id={SATELLITE_STORY}")
+    assert sorted(h["source"] for h in result["hits"]) == ["AP", "The Guardian", "Yonhap"]
+
+
+def test_collapse_readable_output(stories_alias: str) -> None:
+    proc = etl(
+        "search", "satellite", "--collapse", "--index", stories_alias, env={"COLUMNS": "200"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "6 stories (9 documents)" in out
+    assert "+2 copies from The Guardian, Yonhap" in out
+    assert "+1 copy from The Japan Times" in out
+    assert out.count("Putin promises help with") == 1  # title highlighted
+    assert "stories" in out.split("Persons", 1)[1]  # the facet tables count stories
+    summary = etl("summary", "--index", stories_alias)
+    assert f"{stories_alias}: 10 documents in 7 stories" in summary.stdout
+    assert json.loads(etl("summary", "--index", stories_alias, "--json").stdout)["stories"] == 7

@@ -546,6 +546,38 @@ def content_problems(objects: list[SavedObject], alias: str) -> list[str]:
     return problems
 
 
+STORY_FIELDS = ("story.id", "story.size", "story.canonical")
+
+
+def stories_problems(objects: list[SavedObject]) -> list[str]:
+    """Issue 12: the News views name the story fields, and 'News facets' has a 'Stories' panel
+    listing the stories with the most documents (terms on story.id by the largest story.size)."""
+    problems = []
+    for view in by_type(objects, "index-pattern"):
+        name = view["attributes"].get("name")
+        if name not in (DEFAULT_VIEW, BY_PUBLICATION_VIEW):
+            continue
+        attrs = json.loads(view["attributes"].get("fieldAttrs") or "{}")
+        for field in STORY_FIELDS:
+            if not (attrs.get(field) or {}).get("customLabel"):
+                problems.append(f"data view {name!r} has no label for {field}")
+    facets = find(objects, "dashboard", "News facets")
+    panel = dict(lens_attributes(facets)).get("top-stories") if facets else None
+    if panel is None or panel.get("title") != "Stories":
+        return [*problems, "'News facets' has no Lens panel 'Stories' (top-stories)"]
+    columns = {cid: c for _, cid, c in lens_columns(panel)}
+    terms = [c for c in columns.values() if c.get("operationType") == "terms"]
+    if [c.get("sourceField") for c in terms] != ["story.id"]:
+        return [*problems, "'Stories' must bucket by terms on story.id"]
+    params = terms[0].get("params") or {}
+    order = columns.get((params.get("orderBy") or {}).get("columnId", ""), {})
+    if (order.get("operationType"), order.get("sourceField")) != ("max", "story.size"):
+        problems.append("'Stories' must rank stories by the largest story.size")
+    if params.get("orderDirection") != "desc":
+        problems.append("'Stories' must show the largest stories first")
+    return problems
+
+
 # ------------------------------------------------------------------------------- tests
 
 
@@ -582,6 +614,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("fields", lambda o, m, a: field_problems(o, m)),
     ("lens state", lambda o, m, a: lens_state_problems(o)),
     ("content", lambda o, m, a: content_problems(o, a)),
+    ("stories", lambda o, m, a: stories_problems(o)),
 ]
 
 
@@ -750,7 +783,60 @@ BREAKAGES: list[tuple[str, Callable[[list[SavedObject], dict[str, Mapping]], Non
         lambda o, m: _object(o, "search", "News")["attributes"].update(columns=["title"]),
         "content",
     ),
+    (
+        "no Stories panel",
+        _edit_panels("News facets", lambda p: p.remove(_panel(p, "top-stories"))),
+        "stories",
+    ),
+    (
+        "Stories ranked by document count",
+        _edit_panels("News facets", lambda p: _stories_order(p).update(columnId="nope")),
+        "stories",
+    ),
+    (
+        "Stories on a missing field",
+        _rename_field("news", "story.size", "story.count"),
+        "fields",
+    ),
+    (
+        "no label for story.id",
+        lambda o, m: _edit_json(
+            _object(o, "index-pattern", "news", DEFAULT_VIEW)["attributes"],
+            "fieldAttrs",
+            lambda attrs: attrs.pop("story.id"),
+        ),
+        "stories",
+    ),
 ]
+
+
+def _panel(panel_list: list[dict[str, Any]], index: str) -> dict[str, Any]:
+    return next(p for p in panel_list if p["panelIndex"] == index)
+
+
+def _stories_order(panel_list: list[dict[str, Any]]) -> dict[str, Any]:
+    state = _panel(panel_list, "top-stories")["embeddableConfig"]["attributes"]["state"]
+    [layer] = state["datasourceStates"]["formBased"]["layers"].values()
+    return layer["columns"]["c-value"]["params"]["orderBy"]
+
+
+def test_stories_panel_ranks_stories_by_size(objects: list[SavedObject]) -> None:
+    """The 'Stories' panel: a bar per story id, longest first, its height the story's size."""
+    facets = find(objects, "dashboard", "News facets")
+    assert facets is not None
+    attrs = dict(lens_attributes(facets))["top-stories"]
+    columns = {cid: c for _, cid, c in lens_columns(attrs)}
+    assert columns["c-value"]["sourceField"] == "story.id"
+    assert columns["c-value"]["params"]["orderBy"] == {"type": "column", "columnId": "c-size"}
+    assert (columns["c-size"]["operationType"], columns["c-size"]["sourceField"]) == (
+        "max",
+        "story.size",
+    )
+    [layer] = attrs["state"]["visualization"]["layers"]
+    assert (layer["xAccessor"], layer["accessors"]) == ("c-value", ["c-size"])
+    grid = _panel(panels(facets), "top-stories")["gridData"]
+    news_list = _panel(panels(facets), "news-list")["gridData"]
+    assert grid["y"] + grid["h"] <= news_list["y"]  # no overlap with the document list
 
 
 @pytest.mark.parametrize(("what", "mutate", "check_name"), BREAKAGES, ids=[b[0] for b in BREAKAGES])

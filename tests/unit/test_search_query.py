@@ -9,8 +9,10 @@ import pytest
 
 from etl.search import (
     FACETS,
+    STORY_FIELD,
     SearchUsageError,
     build_query,
+    lone_query,
     parse_filters,
     resolve_field,
     segments,
@@ -105,8 +107,14 @@ def test_text_query(text: str, expected: dict[str, Any]) -> None:
 def test_facets_highlights_and_paging() -> None:
     body = build_query("putin", size=5, from_=10, facet_size=3)
     assert body["size"] == 5 and body["from"] == 10 and body["track_total_hits"] is True
+    stories = {
+        "stories": {"cardinality": {"field": "story.id", "precision_threshold": 40_000}},
+        "unstoried": {"missing": {"field": "story.id"}},
+    }
     for name, fld in FACETS.items():
-        assert body["aggs"][name] == {"terms": {"field": fld, "size": 3}}
+        assert body["aggs"][name] == {"terms": {"field": fld, "size": 3}, "aggs": stories}
+    assert {k: body["aggs"][k] for k in stories} == stories
+    assert "collapse" not in body and "post_filter" not in body
     assert body["aggs"]["date_min"] == {"min": {"field": "published_at"}}
     assert body["aggs"]["date_max"] == {"max": {"field": "published_at"}}
     assert set(body["highlight"]["fields"]) == {"title", "body"}
@@ -191,7 +199,9 @@ def test_shape_response() -> None:
     assert result.facets["organizations"] == []
     assert result.date_range == ("2023-09-13T00:00:00.000Z", None)
     out = result.as_dict()
-    assert out["facets"]["persons"] == [{"value": "Vladimir Putin", "count": 7}]
+    # A response without story counts (no story aggregations) counts each document as one.
+    assert out["facets"]["persons"] == [{"value": "Vladimir Putin", "count": 7, "stories": 7}]
+    assert (out["total"], out["stories"], out["collapsed"]) == (7, 7, False)
     assert list(out["facets"]) == list(FACETS)
 
 
@@ -259,3 +269,107 @@ def test_non_string_values_become_text() -> None:
     assert hit.entities == {"persons": ["1", "Kim"], "other": ["3"]}
     untitled = shape_response({"hits": {"hits": [{"_id": "x", "_source": {"source": "AP"}}]}})
     assert (untitled.hits[0].title, untitled.hits[0].source) == ("(untitled)", "AP")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key", "expected"),
+    [
+        ({}, "collapse", None),
+        ({"collapse": False}, "post_filter", None),
+        ({"collapse": True}, "post_filter", {"exists": {"field": "story.id"}}),
+        ({"collapse": True}, "collapse.field", "story.id"),
+        ({"collapse": True}, "collapse.inner_hits.name", "copies"),
+        (
+            {"collapse": True},
+            "collapse.inner_hits.sort",
+            [{"published_at": {"order": "asc"}}],
+        ),
+        (  # among equal scores the story's representative is the hit that shows
+            {"collapse": True},
+            "sort",
+            [
+                "_score",
+                {"story.canonical": {"order": "desc", "unmapped_type": "boolean"}},
+                {"published_at": {"order": "desc", "unmapped_type": "date"}},
+            ],
+        ),
+        ({"collapse": True, "size": 5, "from_": 10}, "from", 10),
+    ],
+)
+def test_collapse_body(kwargs: dict[str, Any], key: str, expected: Any) -> None:
+    value: Any = build_query("satellite", **kwargs)
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    ("fetch", "has_source", "has_highlight"), [(True, True, True), (False, False, False)]
+)
+def test_lone_query(fetch: bool, has_source: bool, has_highlight: bool) -> None:
+    """Documents without a story id: same query and sort, from the top to from + size."""
+    collapsed = build_query(
+        "satellite", {"persons": ["Kim Jong Un"]}, size=5, from_=10, collapse=True
+    )
+    body = lone_query(collapsed, fetch=fetch)
+    assert body["query"]["bool"]["must"] == collapsed["query"]["bool"]["must"]
+    assert body["query"]["bool"]["filter"] == collapsed["query"]["bool"]["filter"]
+    assert body["query"]["bool"]["must_not"] == [{"exists": {"field": STORY_FIELD}}]
+    assert (body["from"], body["size"], body["sort"]) == (0, 15, collapsed["sort"])
+    assert not {"collapse", "post_filter", "aggs"} & set(body)
+    assert (body["_source"] is not False, "highlight" in body) == (has_source, has_highlight)
+    assert "must_not" not in collapsed["query"]["bool"]  # the collapsed body is unchanged
+
+
+def test_story_id_is_a_filter_field() -> None:
+    assert parse_filters(["story.id=abc", "story=def"]) == {"story.id": ["abc", "def"]}
+
+
+def _story_agg(ids: int, missing: int) -> dict[str, Any]:
+    return {"stories": {"value": ids}, "unstoried": {"doc_count": missing}}
+
+
+def test_shape_collapsed_response() -> None:
+    copy = {"_id": "c1", "_source": {"title": "T", "source": {"name": "Yonhap"}}}
+    raw = {
+        "hits": {
+            "total": 5,
+            "hits": [
+                {
+                    "_id": "a1",
+                    "_source": {"title": "T", "source": {"name": "AP"}, "story": {"id": "s1"}},
+                    "inner_hits": {
+                        "copies": {
+                            "hits": {
+                                "total": {"value": 4},
+                                "hits": [
+                                    {"_id": "a1", "_source": {"source": {"name": "AP"}}},
+                                    copy,
+                                    {**copy, "_id": "c2"},
+                                ],
+                            }
+                        }
+                    },
+                },
+                {"_id": "b1", "_source": {"title": "Alone"}},
+            ],
+        },
+        "aggregations": {
+            **_story_agg(1, 1),
+            "sources": {
+                "buckets": [{"key": "AP", "doc_count": 3, **_story_agg(1, 1)}],
+            },
+        },
+    }
+    result = shape_response(raw, collapsed=True)
+    story, alone = result.hits
+    assert (story.story_id, story.copy_count, [c.id for c in story.copies]) == (
+        "s1",
+        3,  # four in the story, one of them the hit itself
+        ["c1", "c2"],
+    )
+    assert story.copy_sources == ["Yonhap"]
+    assert (alone.story_id, alone.copy_count, alone.copies) == (None, 0, [])
+    assert (result.total, result.stories, result.shown_total) == (5, 2, 2)
+    assert result.facet_rows("sources") == [("AP", 3, 2)]
+    assert result.as_dict()["facets"]["sources"] == [{"value": "AP", "count": 3, "stories": 2}]
