@@ -151,3 +151,41 @@ def test_the_security_index_stores_a_user_who_can_then_sign_in(secured, secured_
         assert [user["username"] for user in found["users"]] == [name]
     finally:
         secured_es.security.delete_user(username=name)
+
+
+def test_the_plugin_pages_over_https_with_credentials(
+    secured, secured_es, secured_alias, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Airflow plugin's search and quarantine tabs reach the secured node through the
+    same client factory (ES_URL with credentials, ES_CA_CERTS); the sign-in check is Airflow's
+    and is tested in the browser tier, so it is set aside here."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from fastapi.testclient import TestClient
+    from news_search import web
+
+    from etl import pipeline
+
+    settings = get_settings()
+    pipeline.run(
+        secured_es,
+        input_root=ROOT / "data" / "sample",
+        alias=secured_alias,
+        mode="full",
+        settings=settings,
+    )
+    for name, value in secured.env().items():
+        if name in ("ES_URL", "ES_CA_CERTS"):
+            monkeypatch.setenv(name, value)
+    app = web.create_app(settings)
+    app.dependency_overrides[web.require_session] = lambda: None
+    with TestClient(app) as http:
+        found = http.get("/api/search", params={"index": secured_alias, "q": "satellite"})
+        page = http.get("/", params={"index": secured_alias, "q": "satellite"})
+        runs = http.get("/quarantine", params={"index": secured_alias})
+    assert found.status_code == 200, found.text
+    assert found.json()["total"] == 5
+    assert page.status_code == 200 and "Vladimir Putin" in page.text
+    assert runs.status_code == 200, runs.text
+    assert secured.password not in found.text + page.text + runs.text
