@@ -147,6 +147,11 @@ def main() -> None:
         "lease refresh at once instead of waiting for the next scheduled refresh (about a second "
         "a write), and re-deriving only the affected documents (all 293 before: 9.8x).",
         "",
+        f"The full run's story pass (near-duplicate copies joined after the loads, "
+        f"`etl.story_index`) took {_secs(full, 'stories')} s of its {full_s:.1f} s "
+        f"({100 * full['stage_seconds'].get('stories', 0.0) / full_s:.1f}%; target for stories: "
+        "under 10% added to a run).",
+        "",
         f"**Suggested aliases** (`python -m etl entities suggest`, top {TOP} suggestions, "
         f"{sum(len(x.aliases) for x in found)} merges): {true} of {n} judged merges are right "
         f"(precision {true / n:.2f})"

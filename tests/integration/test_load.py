@@ -17,6 +17,7 @@ from etl import index
 from etl.documents import doc_id, to_document
 from etl.errors import PipelineError
 from etl.es import client
+from etl.fingerprints import fingerprints
 from etl.load import Item, LoadError, load
 from etl.records import Article, Entities, Quarantine, SourceInfo
 from etl.runs import ensure_runs_index, write_run_record
@@ -226,7 +227,11 @@ def _article(n: int, body: str = "Body") -> Article:
 
 def _real(articles: list[Article], run_id: str) -> list[Item]:
     now = datetime.now(UTC).isoformat()
-    return [Item(doc_id(a), to_document(a, run_id=run_id, ingested_at=now)) for a in articles]
+    stages = fingerprints(get_settings()).as_dict()
+    return [
+        Item(doc_id(a), to_document(a, run_id=run_id, ingested_at=now, stages=stages))
+        for a in articles
+    ]
 
 
 def test_real_documents_fit_the_strict_mapping_and_reload_unchanged(es: Any, target: str) -> None:
