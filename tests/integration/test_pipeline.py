@@ -86,6 +86,8 @@ def test_second_run_on_same_input_changes_nothing(es, fresh_alias, seeds, tmp_pa
         "failed": 0,
         "removed": 0,
         "warnings": 0,
+        "reprocessed": 0,
+        "reprocessed_stages": {},
     }
     assert docs1.keys() == docs2.keys() and len(docs2) == 5
     # Untouched means untouched: not even re-written with a new run id.
