@@ -12,6 +12,7 @@ so ``story.size`` stays true as copies come and go.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,15 +81,19 @@ def update_stories(es: Elasticsearch, index: str, settings: Settings) -> StoryCo
     return counts
 
 
-def _doc(hit: dict[str, Any], cfg: StorySettings) -> _Doc:
+def _doc(hit: dict[str, Any], cfg: StorySettings, seen: dict[str, frozenset[str]]) -> _Doc:
+    """A hit as story assignment sees it; ``seen`` shares one shingle set between documents
+    with the same body (syndicated copies are often exact), so a page of a story with
+    hundreds of copies shingles that body once."""
     src = hit.get("_source") or {}
     body = str(src.get("body") or "")
     bands = tuple((src.get("story") or {}).get("bands") or ())
     if not bands:
         bands = fingerprint(body, cfg).band_keys
-    when = _date(src.get("published_at"))
+    if (sh := seen.get(body)) is None:
+        sh = seen[body] = shingles(body, cfg.shingle_size)
     story = (src.get("story") or {}).get("id")
-    return _Doc(StoryMember(hit["_id"], when, story), shingles(body, cfg.shingle_size), bands)
+    return _Doc(StoryMember(hit["_id"], _date(src.get("published_at")), story), sh, bands)
 
 
 def _date(value: Any) -> datetime | None:
@@ -101,14 +106,18 @@ def _date(value: Any) -> datetime | None:
 def _assign_page(
     es: Elasticsearch, index: str, page: list[dict[str, Any]], cfg: StorySettings, c: StoryCounts
 ) -> int:
-    batch = {h["_id"]: _doc(h, cfg) for h in page}
-    indexed = dict(_candidates(es, index, batch, cfg))
-    edges = {
-        tuple(sorted((a, b)))
-        for a, d in batch.items()
-        for b, other in indexed.items()
-        if set(d.bands) & set(other.bands) and _alike(d, other, cfg)
-    }
+    seen: dict[str, frozenset[str]] = {}
+    batch = {h["_id"]: _doc(h, cfg, seen) for h in page}
+    indexed = dict(_candidates(es, index, batch, cfg, seen))
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for i, d in indexed.items():
+        for k in d.bands:
+            by_key[k].append(i)
+    edges: set[tuple[str, str]] = set()
+    for a, d in batch.items():  # each document against the candidates sharing one of its keys
+        for b in {i for k in d.bands for i in by_key.get(k, ())}:
+            if _alike(d, indexed[b], cfg):
+                edges.add((min(a, b), max(a, b)))
     for a, b in candidate_pairs({i: d.bands for i, d in batch.items()}):
         if _alike(batch[a], batch[b], cfg):
             edges.add((a, b))
@@ -133,7 +142,11 @@ def _assign_page(
 
 
 def _candidates(
-    es: Elasticsearch, index: str, batch: dict[str, _Doc], cfg: StorySettings
+    es: Elasticsearch,
+    index: str,
+    batch: dict[str, _Doc],
+    cfg: StorySettings,
+    seen: dict[str, frozenset[str]],
 ) -> Iterator[tuple[str, _Doc]]:
     """Indexed documents with a story that share a band key with the batch."""
     keys = sorted({k for d in batch.values() for k in d.bands})
@@ -144,11 +157,13 @@ def _candidates(
     }
     for hit in helpers.scan(es, index=index, query={"query": query, "_source": _FIELDS}):
         if hit["_id"] not in batch:
-            yield hit["_id"], _doc(hit, cfg)
+            yield hit["_id"], _doc(hit, cfg, seen)
 
 
 def _alike(a: _Doc, b: _Doc, cfg: StorySettings) -> bool:
-    return bool(a.shingles and b.shingles) and similarity(a.shingles, b.shingles) >= cfg.threshold
+    if not (a.shingles and b.shingles):
+        return False
+    return a.shingles is b.shingles or similarity(a.shingles, b.shingles) >= cfg.threshold
 
 
 def _relabel(es: Elasticsearch, index: str, old: str, new: str) -> Iterator[dict[str, Any]]:
