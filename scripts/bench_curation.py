@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import yaml
 from bench_report import ROOT, WIKINEWS, machine, write_section
 
 from etl import pipeline
@@ -39,23 +41,24 @@ from etl.search import suggest_aliases
 from etl.settings import Settings, get_settings
 
 LABELS = ROOT / "tests" / "data" / "suggestion_labels.json"
-RENAME = ("Donald Trump", "Donald J. Trump (45th and 47th US president)")
+# Three edits in a row, each renaming one entity and keeping its old name as an alias: the
+# speed-up reported is their median (one edit's few seconds are mostly fixed costs, and noisy).
+RENAMES = (
+    ("Donald Trump", "Donald J. Trump (45th and 47th US president)"),
+    ("Vladimir Putin", "Vladimir V. Putin"),
+    ("Joe Biden", "Joseph R. Biden"),
+)
 TARGET_SPEEDUP, TOP = 20.0, 50
 
 
-def edited_aliases(tmp: Path, settings: Settings) -> Path:
-    """A copy of the alias table with one entity renamed, its old name kept as an alias."""
-    old, new = RENAME
-    text = settings.path(settings.entities.aliases).read_text(encoding="utf-8")
-    entry = f"  - name: {old}\n"
-    if entry not in text:
+def renamed_table(source: Path, out: Path, old: str, new: str) -> Path:
+    """A copy of an alias table with entity ``old`` renamed ``new``, ``old`` kept as an alias."""
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    entries = [e for e in data["entities"] if e["name"] == old]
+    if not entries:
         raise SystemExit(f"the alias table has no entry {old!r} to rename")
-    text = text.replace(entry, f'  - name: "{new}"\n', 1)
-    text = text.replace(
-        "    aliases: [Donald J. Trump]", f"    aliases: [Donald J. Trump, {old}]", 1
-    )
-    out = tmp / "entities.yml"
-    out.write_text(text, encoding="utf-8")
+    entries[0]["name"], entries[0]["aliases"] = new, [old, *(entries[0].get("aliases") or [])]
+    out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return out
 
 
@@ -99,12 +102,15 @@ def main() -> None:
     try:
         full_s, full = timed_run(es, raw, alias, "full", base)
         docs = full["counts"]["new"]
-        edit = with_entities(base, aliases=edited_aliases(tmp, base))
-        alias_s, after_edit = timed_run(es, raw, alias, "incremental", edit)
+        table, edits = base.path(base.entities.aliases), []
+        for n, (old, new) in enumerate(RENAMES):
+            table = renamed_table(table, tmp / f"entities-{n}.yml", old, new)
+            edit = with_entities(base, aliases=table)
+            edits.append((old, *timed_run(es, raw, alias, "incremental", edit)))
         es.indices.refresh(index=alias)
-        renamed = es.count(index=alias, query={"term": {"entities.persons": RENAME[1]}})["count"]
-        left = es.count(index=alias, query={"term": {"entities.persons": RENAME[0]}})["count"]
-        model = with_entities(edit, disable=[*edit.entities.disable, "ner_stale_marker"])
+        renamed = es.count(index=alias, query={"term": {"entities.persons": RENAMES[0][1]}})
+        left = es.count(index=alias, query={"term": {"entities.persons": RENAMES[0][0]}})
+        model = with_entities(edit, disable=(*edit.entities.disable, "ner_stale_marker"))
         ner_s, after_model = timed_run(es, raw, alias, "incremental", model)
         found = suggest_aliases(es, alias, limit=TOP)
     finally:
@@ -112,9 +118,12 @@ def main() -> None:
             es.indices.delete(index=name)
         shutil.rmtree(tmp, ignore_errors=True)
     true, n, unjudged = judged(found)
+    alias_s = statistics.median(secs for _, secs, _ in edits)
+    after_edit = next(rec for _, secs, rec in edits if secs == alias_s)
+    renamed, left = renamed["count"], left["count"]
     speedup = full_s / alias_s
     met = "met" if speedup >= TARGET_SPEEDUP else f"MISSED by {TARGET_SPEEDUP - speedup:.1f}x"
-    ce, cm = after_edit["counts"], after_model["counts"]
+    cm = after_model["counts"]
     lines = [
         "<!-- bench:curation -->",
         "## Curation without rebuilds (`scripts/bench_curation.py`)",
@@ -126,20 +135,27 @@ def main() -> None:
         "|---|---:|---:|---|---:|",
         f"| full run (read, clean, metadata, NER, load) | {full_s:.1f} | {docs / full_s:.1f} "
         f"| all {docs} | {full['counts']['files_seen']} |",
-        f"| alias edit: `{RENAME[0]}` renamed | {alias_s:.1f} | {ce['reprocessed'] / alias_s:.1f} "
-        f"| {ce['reprocessed']} ({_stages(ce)}) | {ce['files_seen'] - ce['files_skipped']} |",
+        *(
+            f"| alias edit: `{old}` renamed | {secs:.1f} "
+            f"| {rec['counts']['reprocessed'] / secs:.1f} "
+            f"| {rec['counts']['reprocessed']} ({_stages(rec['counts'])}) "
+            f"| {rec['counts']['files_seen'] - rec['counts']['files_skipped']} |"
+            for old, secs, rec in edits
+        ),
         f"| model change (NER fingerprint) | {ner_s:.1f} | {cm['reprocessed'] / ner_s:.1f} "
         f"| {cm['reprocessed']} ({_stages(cm)}) | {cm['files_seen'] - cm['files_skipped']} |",
         "",
-        f"**Alias edit: {speedup:.1f}x faster than the full run** (target ≥ {TARGET_SPEEDUP:.0f}x: "
-        f"{met}). After it, {renamed} documents show the new name and {left} the old one. Both "
-        "incremental runs found their documents with one query on `pipeline.entities` and read "
-        "no raw file; the alias edit ran no NER at all (stored model spans, re-canonicalised). "
+        f"**Alias edit (median of the three): {speedup:.1f}x faster than the full run** "
+        f"(target ≥ {TARGET_SPEEDUP:.0f}x: "
+        f"{met}). After the first, {renamed} documents show the new name and {left} the old "
+        "one. The incremental runs found their documents with one query on "
+        "`pipeline.entities` and read no raw file; the alias edits ran no NER at all (stored "
+        "model spans, re-canonicalised). "
         "Only the documents that mention an edited name or alias are re-derived (a diff against "
         "the snapshot of the table their entities were made with); the others get the new "
         "fingerprint in place.",
         "",
-        f"Where the alias edit's {alias_s:.1f} s go: re-canonicalising "
+        f"Where the median alias edit's {alias_s:.1f} s go: re-canonicalising "
         f"{_secs(after_edit, 'entities')} s, loading {_secs(after_edit, 'load')} s, the story "
         f"pass {_secs(after_edit, 'stories')} s, the rest (start, lease, the stale-document "
         "queries, refreshes, the run record) "
