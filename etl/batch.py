@@ -27,7 +27,7 @@ from etl.load import Item, load, remove_stale
 from etl.prepare import prepare_all
 from etl.readers import FileRef, Span, read
 from etl.records import Article, Quarantine, RawDoc, warning_line
-from etl.reprocess import process_stored
+from etl.reprocess import Rederiver, stored_docs
 from etl.settings import Settings
 from etl.staging import StagingLayout
 from etl.stats import BatchStats, LoadCounts
@@ -188,8 +188,9 @@ def process_batch(
     out = layout.staged(name)
     if layout.is_reprocess(name):
         with stg.open_text(layout.quarantine(name, "process"), "w") as qf:
-            stats = process_stored(ctx, batch_uri, settings, out, qf, done)
-        stg.write_json(layout.stats(name), stats.to_json())
+            again = Rederiver(ctx, settings, done)
+            stg.write_jsonl(out, _tee_quarantine(again.rows(stored_docs(batch_uri)), qf))
+        stg.write_json(layout.stats(name), again.stats.to_json())
         return out
     items = [WorkItem.from_json(i) for i in stg.read_json(batch_uri)]
     with (

@@ -322,11 +322,20 @@ def remove_stale(es: Elasticsearch, index: str, produced: dict[str, set[str]]) -
     # Every hit's path is one of produced's keys: the query asked for exactly those paths.
     stale = [h["_id"] for h in hits if h["_id"] not in produced[h["_source"]["source"]["path"]]]
     actions = ({"_op_type": "delete", "_index": index, "_id": i} for i in stale)
-    removed = 0
+    return apply(es, actions, "remove stale document")
+
+
+def apply(es: Elasticsearch, actions: Iterable[dict[str, Any]], what: str) -> int:
+    """Send maintenance actions (deletes, partial updates) in bulk; return how many succeeded.
+
+    A refused action is logged with Elasticsearch's reason (``could not WHAT ID: ...``) and
+    the others go on: the caller's next run sees what is still to do.
+    """
+    done = 0
     for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False):
         if ok:
-            removed += 1
-        else:
-            info = item["delete"]
-            log.warning("could not remove stale document %s: %s", info.get("_id"), _reason(info))
-    return removed
+            done += 1
+            continue
+        info = next(iter(item.values()))
+        log.warning("could not %s %s: %s", what, info.get("_id"), _reason(info))
+    return done

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from elasticsearch import helpers
@@ -38,6 +38,7 @@ from etl.entities import (
 )
 from etl.fingerprints import Fingerprints, fingerprints
 from etl.gazetteer import AliasTable, load_alias_table
+from etl.load import apply
 from etl.mentions import Mention
 from etl.records import Article, Entities, Quarantine, SourceInfo
 from etl.runs import runs_index
@@ -185,12 +186,7 @@ def _refresh_fingerprints(
         }
         for h in hits
     )
-    done = 0
-    for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False):
-        done += ok
-        if not ok:
-            log.warning("entities: could not update the fingerprint of %s", item)
-    return done
+    return apply(es, actions, "update the entities fingerprint of")
 
 
 def stored_docs(batch_uri: str) -> Iterator[Stored]:
@@ -233,16 +229,25 @@ def _article(source: dict[str, Any]) -> Article:
 class Rederiver:
     """One batch's pass from stored documents to staged rows."""
 
-    def __init__(self, ctx: RunContext, settings: Settings) -> None:
+    def __init__(
+        self, ctx: RunContext, settings: Settings, done: Callable[[int], None] | None = None
+    ) -> None:
         self.ctx = ctx
         self.settings = settings
+        self.done = done  # told as documents finish (progress)
         self.stages = fingerprints(settings)
         self.table = load_alias_table(settings.path(settings.entities.aliases))
         self.ingested_at = datetime.now(UTC).isoformat()
         self.stats = BatchStats()
 
     def rows(self, docs: Iterable[Stored]) -> Iterator[dict[str, Any]]:
-        """Staged rows: re-canonicalised documents, then those that needed NER again."""
+        """Staged rows: re-canonicalised documents, then those that needed NER again; the
+        time they took is the batch's entities time."""
+        started = time.perf_counter()
+        yield from self._rows(docs)
+        self.stats.stage_seconds["entities"] = round(time.perf_counter() - started, 3)
+
+    def _rows(self, docs: Iterable[Stored]) -> Iterator[dict[str, Any]]:
         again: list[Stored] = []
         for doc in docs:
             try:
@@ -273,6 +278,8 @@ class Rederiver:
     def _row(self, doc: Stored, ents: Entities, stage: str) -> dict[str, Any]:
         new = with_entities(doc.source, ents, self.stages.as_dict())
         new.update(run_id=self.ctx.run_id, ingested_at=self.ingested_at)
+        if self.done:
+            self.done(1)
         return {"kind": "doc", "id": doc.id, "doc": new, "redo": stage}
 
     def _quarantined(self, doc: Stored, error: Exception | str) -> dict[str, Any]:
@@ -281,28 +288,3 @@ class Rederiver:
         reason = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         q = Quarantine(str(src.get("path", doc.id)), src.get("sha256"), "entities", reason)
         return {"kind": "quarantine", **q.as_dict()}
-
-
-def process_stored(
-    ctx: RunContext,
-    batch_uri: str,
-    settings: Settings,
-    out: str,
-    qf: IO[str],
-    done: Callable[[int], None] | None = None,
-) -> BatchStats:
-    """Re-derive one staged batch of stored documents into the staged file ``out``."""
-    started = time.perf_counter()
-    proc = Rederiver(ctx, settings)
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for row in proc.rows(stored_docs(batch_uri)):
-            if row["kind"] == "quarantine":
-                stg.write_line(qf, {k: v for k, v in row.items() if k != "kind"})
-            elif done:
-                done(1)
-            yield row
-
-    stg.write_jsonl(out, rows())
-    proc.stats.stage_seconds["entities"] = round(time.perf_counter() - started, 3)
-    return proc.stats

@@ -11,7 +11,6 @@ so ``story.size`` stays true as copies come and go.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import helpers
 
+from etl.load import apply
 from etl.settings import Settings
 from etl.stories import (
     StoryMember,
@@ -36,8 +36,6 @@ from etl.stories import (
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
-
-log = logging.getLogger(__name__)
 
 PAGE = 200  # documents assigned per round (one terms query for their candidates)
 _NEW = {"bool": {"must_not": {"exists": {"field": "story.id"}}}}
@@ -133,10 +131,10 @@ def _assign_page(
         }
         for i, sid in result.story_ids.items()
     )
-    done = _bulk(es, actions)
+    done = apply(es, actions, "set the story of")
     for old, new in result.relabel.items():
         c.merged += 1
-        _bulk(es, _relabel(es, index, old, new))
+        apply(es, _relabel(es, index, old, new), "relabel the story of")
     c.assigned += done
     return done
 
@@ -209,7 +207,7 @@ def fix_stories(es: Elasticsearch, index: str) -> int:
             }
             for i, _ in members
         )
-        _bulk(es, actions)
+        apply(es, actions, "fix the story of")
     if bad:
         es.indices.refresh(index=index)
     return len(bad)
@@ -244,13 +242,3 @@ def _consistent(bucket: dict[str, Any]) -> bool:
     return bool(
         bucket["lo"]["value"] == bucket["hi"]["value"] == n and bucket["canon"]["doc_count"] == 1
     )
-
-
-def _bulk(es: Elasticsearch, actions: Iterator[dict[str, Any]]) -> int:
-    ok_count = 0
-    for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False, chunk_size=500):
-        if ok:
-            ok_count += 1
-        else:
-            log.warning("stories: could not update %s: %s", item, item)
-    return ok_count
