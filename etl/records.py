@@ -60,6 +60,10 @@ class Entities:
     # The model's own spans (text, label, start, end) over title + body, before the alias table
     # and canonicalisation: stored, so an alias-table edit re-canonicalises without NER.
     spans: tuple[tuple[str, str, int, int], ...] = ()
+    # ISO 3166-1 alpha-2 codes of the places mentioned (and of each city's or region's country),
+    # and one (lat, lon) per place resolved to coordinates (etl.geo).
+    countries: tuple[str, ...] = ()
+    points: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
