@@ -218,3 +218,9 @@ def name_parts(name: str) -> tuple[str, ...]:
     """Fold keys of a person's name words, generational suffixes left out."""
     keys = (fold_key(t) for t in display_form(name, "person").split(" "))
     return tuple(k for k in keys if k and k not in _SUFFIXES)
+
+
+def name_suffix(name: str) -> str:
+    """A person's generational suffix as displayed ("Jr.", "III"), or ""."""
+    tokens = display_form(name, "person").split(" ")
+    return tokens[-1] if len(tokens) > 1 and tokens[-1] in _SUFFIXES.values() else ""

@@ -64,6 +64,9 @@ class EntitySettings(_Section):
     # Also drop values the reference data does not know (persons without a known first name,
     # places GeoNames does not know). Off: new names appear in the news every day.
     require_known: bool = False
+    # "Richard Guy" and "Richard K. Guy" become one value when nothing in the corpus says they
+    # could be two people (etl.merges); off un-merges on the next incremental run.
+    merge_middle_names: bool = True
 
 
 class ElasticsearchSettings(_Section):
