@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 _CLUSTER_ERRORS = frozenset(
     {"cluster_block_exception", "index_closed_exception", "index_not_found_exception"}
 )
+# Stages re-derived from a stored document (etl.reprocess) rather than from its file.
+FROM_STORE = frozenset({"ner", "entities", "merges"})
 _LOOKUP_FIELDS = ["content_sha256", "run_id", "source.path", *(f"source.{f}" for f in FILE_FIELDS)]
 
 
@@ -215,7 +217,9 @@ def classify(
         op = "index" if incremental else "create"
         return Decision(action={"_op_type": op, "_index": index, "_id": it.id, "_source": doc})
     same = old.get("content_sha256") == doc.get("content_sha256")
-    if old.get("run_id") == doc.get("run_id"):
+    # Re-derived from the index itself, it cannot duplicate another file's document; the merge
+    # pass rewrites documents this very run loaded from their files.
+    if old.get("run_id") == doc.get("run_id") and it.redo not in FROM_STORE:
         if same:
             # Written by an earlier attempt of this very batch (a retried task): it is loaded.
             return Decision(counted="new")

@@ -10,6 +10,11 @@ Elasticsearch and no raw file:
 - the model changed, or the document predates stored spans: NER runs again on the stored title
   and body (counted as ``ner``).
 
+The same pass merges one person's variants across the index (:mod:`etl.merges`): the plan
+computes the merge map from the index's person values once the run's file batches are loaded,
+and also stages the documents a change of that map moves (stage ``merges``); every re-derived
+document gets the map applied after canonicalisation.
+
 Rows are loaded by the ordinary loader and counted as ``reprocessed`` with the stage named.
 """
 
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from elasticsearch import helpers
 
+from etl import merges as mg
 from etl import staging as stg
 from etl.batching import cut
 from etl.context import RunContext
@@ -161,6 +167,8 @@ def plan(es: Elasticsearch, ctx: RunContext, settings: Settings, *, max_docs: in
         n = _refresh_fingerprints(es, ctx.target_index, untouched, stages)
         log.info("entities: %d documents untouched by the alias-table edit, fingerprint updated", n)
         query = {"bool": {"filter": [query, affected]}}
+    if (moved := plan_merges(es, ctx, settings)) is not None:
+        query = {"bool": {"should": [query, moved], "minimum_should_match": 1}}
     layout = StagingLayout(ctx.staging)
     hits = helpers.scan(es, index=ctx.target_index, query={"query": query}, size=_SCAN_PAGE)
     batches: list[str] = []
@@ -187,6 +195,63 @@ def _refresh_fingerprints(
         for h in hits
     )
     return apply(es, actions, "update the entities fingerprint of")
+
+
+def plan_merges(es: Elasticsearch, ctx: RunContext, settings: Settings) -> dict[str, Any] | None:
+    """Compute the person merge map from the index (the run's new documents included), keep
+    it in ``ALIAS-runs`` and in the run's staging; return the query of the documents a change
+    of map moves (None: none), after bringing the others' ``pipeline.merges`` up to date.
+
+    The index holds merged values: a variant an earlier map merged away is seen again through
+    that map (:func:`etl.merges.unmerged`), so a new third variant can undo the merge.
+    """
+    assert ctx.target_index is not None
+    index = ctx.target_index
+    old = mg.old_maps(es, ctx.alias, mg.recorded(es, index))
+    new: dict[str, str] = {}
+    if settings.entities.merge_middle_names:
+        values = mg.unmerged(dict(mg.corpus_persons(es, index)), old or {})
+        new = mg.merge_map(values, load_alias_table(settings.path(settings.entities.aliases)))
+    fp = mg.map_fingerprint(new)
+    mg.save_map(es, ctx.alias, new)
+    mg.write_staged(ctx.staging, new)
+    log.info("merges: %d person variants merged (map %s)", len(new), fp or "empty")
+    # Made with another map; a document without the field was made with none.
+    other: dict[str, Any] = (
+        {"bool": {"must_not": [{"term": {mg.FIELD: fp}}]}}
+        if fp
+        else {"exists": {"field": mg.FIELD}}
+    )
+    if old is None:
+        return other  # an earlier map is not kept: re-derive everything it made
+    names = sorted(mg.names_of(old, new))
+    if not names:
+        return None
+    holding = {"terms": {"entities.persons": names}}
+    # Made with an old map, but holding none of its names nor the new map's: nothing moves.
+    still = {"bool": {"filter": [other, {"exists": {"field": mg.FIELD}}], "must_not": [holding]}}
+    n = _refresh_merges(es, index, still, fp)
+    log.info("merges: %d documents the map change cannot move, fingerprint updated", n)
+    return {"bool": {"filter": [other, holding]}}
+
+
+def _refresh_merges(es: Elasticsearch, index: str, query: dict[str, Any], fp: str | None) -> int:
+    """Set (or, for no map, remove) ``pipeline.merges`` on documents a map change cannot move."""
+    source = (
+        "if (params.fp == null) { ctx._source.pipeline.remove('merges') } "
+        "else { ctx._source.pipeline.merges = params.fp }"
+    )
+    hits = helpers.scan(es, index=index, query={"query": query}, _source=False)
+    actions = (
+        {
+            "_op_type": "update",
+            "_index": index,
+            "_id": h["_id"],
+            "script": {"source": source, "lang": "painless", "params": {"fp": fp}},
+        }
+        for h in hits
+    )
+    return apply(es, actions, "update the merges fingerprint of")
 
 
 def stored_docs(batch_uri: str) -> Iterator[Stored]:
@@ -237,6 +302,8 @@ class Rederiver:
         self.done = done  # told as documents finish (progress)
         self.stages = fingerprints(settings)
         self.table = load_alias_table(settings.path(settings.entities.aliases))
+        self.merges = mg.read_staged(ctx.staging)  # the plan's person merge map
+        self.merges_fp = mg.map_fingerprint(self.merges)
         self.ingested_at = datetime.now(UTC).isoformat()
         self.stats = BatchStats()
 
@@ -276,7 +343,14 @@ class Rederiver:
                 yield self._row(doc, result.entities, "ner")
 
     def _row(self, doc: Stored, ents: Entities, stage: str) -> dict[str, Any]:
-        new = with_entities(doc.source, ents, self.stages.as_dict())
+        stages = self.stages.as_dict()
+        if self.merges_fp:
+            stages["merges"] = self.merges_fp
+        if stage == "entities" and (doc.source.get("pipeline") or {}).get("entities") == (
+            self.stages.entities
+        ):
+            stage = "merges"  # current entities: staged because the merge map moved it
+        new = with_entities(doc.source, mg.apply_merges(ents, self.merges), stages)
         new.update(run_id=self.ctx.run_id, ingested_at=self.ingested_at)
         if self.done:
             self.done(1)

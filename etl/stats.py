@@ -14,7 +14,8 @@ STAGES = ("read", "clean", "entities", "load")
 # Seconds a run record reports: the batches' stages, then the story pass after all loads.
 RUN_STAGES = (*STAGES, "stories")
 # What an incremental run may re-derive although a document's file did not change.
-REDO_STAGES = ("clean", "metadata", "ner", "entities")
+# "merges": one person's variants merged or un-merged across the index (etl.merges).
+REDO_STAGES = ("clean", "metadata", "ner", "entities", "merges")
 
 _T = TypeVar("_T", bound="_Json")
 

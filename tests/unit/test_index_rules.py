@@ -103,6 +103,8 @@ def test_runs_mapping_is_exactly_the_run_record_contract() -> None:
         "error": "text",
         # Alias-table snapshots (etl.reprocess): stored, never searched.
         "alias_table": "object",
+        # Person merge maps (etl.merges), diffed by the next pass: stored, never searched.
+        "person_merges": "object",
         # The one-run-per-alias lease (etl.lease) lives beside the records.
         "lease.holder": "keyword",
         "lease.acquired_at": "date",
