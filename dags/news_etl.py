@@ -12,7 +12,7 @@ Elasticsearch alias given by **index**, ready for faceted search in Kibana.
 | `discover` | lists new or changed files (optionally only those modified since **since**) |
 | `process` | one mapped task per batch: clean, metadata, entities; writes a staged batch |
 | `load` | one mapped task per staged batch: streaming bulk load, rejected documents quarantined |
-| `plan_rederive` | stages stored documents with stale entities (alias-table edit, new model) |
+| `plan_rederive` | stages stored documents with stale entities (alias edit, new model) or merges |
 | `rederive` / `load_rederived` | mapped: entities re-derived from what is stored, no file read |
 | `finalize` | stories joined; full: count check, atomic alias swap; then the run record |
 | `close_run` | teardown: a run that did not finish gets `status: failed` and loses its new index |

@@ -123,7 +123,8 @@ def discover(ctx: dict[str, Any], batch_size: int) -> list[str]:
 
 
 def plan_rederive(ctx: dict[str, Any], batch_size: int) -> list[str]:
-    """Task ``plan_rederive``: batches of stored documents whose entities are stale."""
+    """Task ``plan_rederive``: batches of stored documents whose entities are stale, or whose
+    person values a change of the merge map moves."""
     from etl import pipeline
 
     with _task(ctx, "plan_rederive") as (run, es):

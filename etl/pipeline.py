@@ -371,11 +371,15 @@ def plan_rederive(
     es: Elasticsearch | None, ctx: RunContext, settings: Settings, *, max_docs: int
 ) -> list[str]:
     """After the file batches are loaded: batches of the stored documents whose entities are
-    stale (an alias-table edit, a new model), re-derived without reading their files.
+    stale (an alias-table edit, a new model), re-derived without reading their files, and of
+    those a change of the person merge map moves (:mod:`etl.merges`).
 
-    Incremental runs only: a full run makes every document afresh. A dry run stages nothing.
+    A full run makes every document afresh, so only its merges can be due (its new generation
+    has every variant as written). A dry run stages nothing.
     """
-    if es is None or ctx.dry_run or not ctx.incremental or ctx.target_index is None:
+    if es is None or ctx.dry_run or ctx.target_index is None:
+        return []
+    if not ctx.incremental and not settings.entities.merge_middle_names:
         return []
     return reprocess.plan(es, ctx, settings, max_docs=max_docs)
 

@@ -217,7 +217,8 @@ def _make_visible(
             es,
             ctx.alias,
             ctx.target_index,
-            expected=totals.counts.loaded,
+            # The merge pass rewrote documents this run had loaded already (etl.merges).
+            expected=totals.counts.loaded - totals.counts.reprocessed_stages.get("merges", 0),
             keep=settings.elasticsearch.keep_generations,
         )
     else:

@@ -143,3 +143,14 @@ def test_switched_off_the_merges_are_undone(es: Any, fresh_alias: str, tmp_path:
     run = pipeline.run(es, input_root=raw, alias=fresh_alias, mode="incremental", settings=off)
     assert _persons(es, fresh_alias)["a.txt"]["entities"]["persons"] == ["Richard Guy"]
     assert run["counts"]["reprocessed_stages"] == {"merges": 2}
+
+
+def test_a_full_rebuild_publishes_merged_values(es: Any, fresh_alias: str, tmp_path: Path) -> None:
+    settings = get_settings()
+    run = pipeline.run(
+        es, input_root=_raw(tmp_path), alias=fresh_alias, mode="full", settings=settings
+    )
+    c = run["counts"]
+    assert (c["new"], c["reprocessed_stages"]) == (2, {"merges": 2})
+    docs = _persons(es, fresh_alias)  # published: the count check left out the rewrites
+    assert len(docs) == 2 and docs["a.txt"]["entities"]["persons"] == ["Richard K. Guy"]
