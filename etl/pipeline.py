@@ -327,6 +327,12 @@ def would_reprocess(
         and (n := reprocess.count_stale(es, index_, settings, ctx.alias))
     ):
         redo["entities"] = n
+    if (
+        es is not None
+        and index_ is not None
+        and (n := reprocess.count_merges(es, index_, settings, ctx.alias))
+    ):
+        redo["merges"] = n
     return redo
 
 

@@ -197,42 +197,81 @@ def _refresh_fingerprints(
     return apply(es, actions, "update the entities fingerprint of")
 
 
-def plan_merges(es: Elasticsearch, ctx: RunContext, settings: Settings) -> dict[str, Any] | None:
-    """Compute the person merge map from the index (the run's new documents included), keep
-    it in ``ALIAS-runs`` and in the run's staging; return the query of the documents a change
-    of map moves (None: none), after bringing the others' ``pipeline.merges`` up to date.
+@dataclass(frozen=True)
+class MergePlan:
+    """The person merge map the index calls for now, and the union of those its documents
+    were made with (None when one of them is not kept)."""
+
+    merges: dict[str, str]
+    old: dict[str, str] | None
+
+    @property
+    def fingerprint(self) -> str | None:
+        return mg.map_fingerprint(self.merges)
+
+    def _other(self) -> dict[str, Any]:
+        # Made with another map; a document without the field was made with none.
+        fp = self.fingerprint
+        if fp:
+            return {"bool": {"must_not": [{"term": {mg.FIELD: fp}}]}}
+        return {"exists": {"field": mg.FIELD}}
+
+    def _holding(self) -> dict[str, Any] | None:
+        names = sorted(mg.names_of(self.old or {}, self.merges))
+        return {"terms": {"entities.persons": names}} if names else None
+
+    def moved(self) -> dict[str, Any] | None:
+        """The documents the change of map can move: made with another map and holding a
+        variant or target of either (None: none)."""
+        if self.old is None:
+            return self._other()  # an earlier map is not kept: re-derive everything it made
+        holding = self._holding()
+        return {"bool": {"filter": [self._other(), holding]}} if holding else None
+
+    def unmoved(self) -> dict[str, Any] | None:
+        """Documents made with an old map that hold none of the names: only their
+        ``pipeline.merges`` is out of date."""
+        holding = self._holding()
+        if self.old is None or holding is None:
+            return None
+        made = [self._other(), {"exists": {"field": mg.FIELD}}]
+        return {"bool": {"filter": made, "must_not": [holding]}}
+
+
+def merge_plan(es: Elasticsearch, alias: str, index: str, settings: Settings) -> MergePlan:
+    """The merge map from the index's person values (read only).
 
     The index holds merged values: a variant an earlier map merged away is seen again through
     that map (:func:`etl.merges.unmerged`), so a new third variant can undo the merge.
     """
-    assert ctx.target_index is not None
-    index = ctx.target_index
-    old = mg.old_maps(es, ctx.alias, mg.recorded(es, index))
+    old = mg.old_maps(es, alias, mg.recorded(es, index))
     new: dict[str, str] = {}
     if settings.entities.merge_middle_names:
         values = mg.unmerged(dict(mg.corpus_persons(es, index)), old or {})
         new = mg.merge_map(values, load_alias_table(settings.path(settings.entities.aliases)))
-    fp = mg.map_fingerprint(new)
-    mg.save_map(es, ctx.alias, new)
-    mg.write_staged(ctx.staging, new)
-    log.info("merges: %d person variants merged (map %s)", len(new), fp or "empty")
-    # Made with another map; a document without the field was made with none.
-    other: dict[str, Any] = (
-        {"bool": {"must_not": [{"term": {mg.FIELD: fp}}]}}
-        if fp
-        else {"exists": {"field": mg.FIELD}}
-    )
-    if old is None:
-        return other  # an earlier map is not kept: re-derive everything it made
-    names = sorted(mg.names_of(old, new))
-    if not names:
-        return None
-    holding = {"terms": {"entities.persons": names}}
-    # Made with an old map, but holding none of its names nor the new map's: nothing moves.
-    still = {"bool": {"filter": [other, {"exists": {"field": mg.FIELD}}], "must_not": [holding]}}
-    n = _refresh_merges(es, index, still, fp)
-    log.info("merges: %d documents the map change cannot move, fingerprint updated", n)
-    return {"bool": {"filter": [other, holding]}}
+    return MergePlan(new, old)
+
+
+def plan_merges(es: Elasticsearch, ctx: RunContext, settings: Settings) -> dict[str, Any] | None:
+    """Compute the merge map from the index (the run's new documents loaded already), keep it
+    in ``ALIAS-runs`` and in the run's staging for the re-derivation; return the query of the
+    documents it moves, after bringing the others' ``pipeline.merges`` up to date."""
+    assert ctx.target_index is not None
+    found = merge_plan(es, ctx.alias, ctx.target_index, settings)
+    mg.save_map(es, ctx.alias, found.merges)
+    mg.write_staged(ctx.staging, found.merges)
+    fp = found.fingerprint
+    log.info("merges: %d person variants merged (map %s)", len(found.merges), fp or "empty")
+    if (unmoved := found.unmoved()) is not None:
+        n = _refresh_merges(es, ctx.target_index, unmoved, fp)
+        log.info("merges: %d documents the map change cannot move, fingerprint updated", n)
+    return found.moved()
+
+
+def count_merges(es: Elasticsearch, index: str, settings: Settings, alias: str) -> int:
+    """How many indexed documents the merge pass would rewrite (for ``--dry-run``)."""
+    moved = merge_plan(es, alias, index, settings).moved()
+    return int(es.count(index=index, query=moved)["count"]) if moved is not None else 0
 
 
 def _refresh_merges(es: Elasticsearch, index: str, query: dict[str, Any], fp: str | None) -> int:

@@ -140,6 +140,11 @@ def test_switched_off_the_merges_are_undone(es: Any, fresh_alias: str, tmp_path:
     off = settings.model_copy(
         update={"entities": settings.entities.model_copy(update={"merge_middle_names": False})}
     )
+    dry = pipeline.run(
+        es, input_root=raw, alias=fresh_alias, mode="incremental", settings=off, dry_run=True
+    )
+    assert dry["would_reprocess"] == {"merges": 2}
+    assert _persons(es, fresh_alias)["a.txt"]["entities"]["persons"] == ["Richard K. Guy"]
     run = pipeline.run(es, input_root=raw, alias=fresh_alias, mode="incremental", settings=off)
     assert _persons(es, fresh_alias)["a.txt"]["entities"]["persons"] == ["Richard Guy"]
     assert run["counts"]["reprocessed_stages"] == {"merges": 2}
