@@ -92,17 +92,25 @@ def test_two_variants_merge_and_a_third_unmerges_them(
     again = _run_like_the_dag(es, fresh_alias, raw, settings, tmp_path / "s2")
     assert again["counts"]["reprocessed"] == 0  # nothing moved: nothing rewritten
 
+    # Tonight's new document with a variant is merged tonight, the map unchanged.
+    (raw / "d.txt").write_text(ARTICLES["a.txt"].replace("Monday", "Tuesday"), encoding="utf-8")
+    nightly = _run_like_the_dag(es, fresh_alias, raw, settings, tmp_path / "s4")
+    assert _persons(es, fresh_alias)["d.txt"]["entities"]["persons"] == ["Richard K. Guy"]
+    assert nightly["counts"]["new"] == 1
+    assert nightly["counts"]["reprocessed_stages"] == {"merges": 1}
+
     (raw / THIRD[0]).write_text(THIRD[1], encoding="utf-8")
     third = _run_like_the_dag(es, fresh_alias, raw, settings, tmp_path / "s3")
     docs = _persons(es, fresh_alias)
     assert docs["a.txt"]["entities"]["persons"] == ["Richard Guy"]
+    assert docs["d.txt"]["entities"]["persons"] == ["Richard Guy"]
     assert "Richard K. Guy" in docs["b.txt"]["entities"]["persons"]
     assert docs["c.txt"]["entities"]["persons"] == ["Richard J. Guy"]
     a = {m["name"]: m["count"] for m in docs["a.txt"]["entity_mentions"]}
     assert a["Richard Guy"] == 2
     assert all("merges" not in d["pipeline"] for d in docs.values())
     assert third["counts"]["new"] == 1
-    assert third["counts"]["reprocessed_stages"] == {"merges": 2}
+    assert third["counts"]["reprocessed_stages"] == {"merges": 3}
 
 
 def test_an_alias_table_entry_takes_the_name_back_from_the_merge(
