@@ -13,7 +13,9 @@ Elasticsearch and no raw file:
 The same pass merges one person's variants across the index (:mod:`etl.merges`): the plan
 computes the merge map from the index's person values once the run's file batches are loaded,
 and also stages the documents a change of that map moves (stage ``merges``); every re-derived
-document gets the map applied after canonicalisation.
+document gets the map applied after canonicalisation. The map is computed before this pass
+re-derives the documents an alias-table edit touched: a value that only the edit creates is
+merged (or un-merges others) on the next run; one the edited table knows is left alone at once.
 
 Rows are loaded by the ordinary loader and counted as ``reprocessed`` with the stage named.
 """
@@ -234,7 +236,9 @@ class MergePlan:
         holding = self._holding()
         if self.old is None or holding is None:
             return None
-        made = [self._other(), {"exists": {"field": mg.FIELD}}]
+        made = [self._other()]
+        if self.fingerprint:  # without a map, "another map" already means "a map"
+            made.append({"exists": {"field": mg.FIELD}})
         return {"bool": {"filter": made, "must_not": [holding]}}
 
 

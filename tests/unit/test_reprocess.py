@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from etl.reprocess import changed_strings
+from etl.merges import map_fingerprint
+from etl.reprocess import MergePlan, changed_strings
 
 BASE = """
 entities:
@@ -54,3 +57,46 @@ ignore: [UTC]
 )
 def test_changed_strings(edited: str, expected: set[str]) -> None:
     assert changed_strings(BASE, edited) == expected
+
+
+FP = "pipeline.merges"
+GUY = {"Richard Guy": "Richard K. Guy"}
+GUY_FP = map_fingerprint(GUY)
+ELSEWHERE = {"bool": {"must_not": [{"term": {FP: GUY_FP}}]}}  # another map, or none
+WITH_A_MAP = {"exists": {"field": FP}}
+HOLDING = {"terms": {"entities.persons": ["Richard Guy", "Richard K. Guy"]}}
+
+
+@pytest.mark.parametrize(
+    ("merges", "old", "moved", "unmoved"),
+    [
+        # Nothing merged before or now: no query, no document touched.
+        ({}, {}, None, None),
+        # A first map: documents made without it holding one of its names are re-derived;
+        # those made with an old map and holding none only get the new fingerprint.
+        (
+            GUY,
+            {},
+            {"bool": {"filter": [ELSEWHERE, HOLDING]}},
+            {"bool": {"filter": [ELSEWHERE, WITH_A_MAP], "must_not": [HOLDING]}},
+        ),
+        # The map emptied (a third variant arrived): documents made with the old one.
+        (
+            {},
+            GUY,
+            {"bool": {"filter": [WITH_A_MAP, HOLDING]}},
+            {"bool": {"filter": [WITH_A_MAP], "must_not": [HOLDING]}},
+        ),
+        # An old map that is not kept: every document made with another map.
+        (GUY, None, ELSEWHERE, None),
+    ],
+)
+def test_merge_plan_queries(
+    merges: dict[str, str],
+    old: dict[str, str] | None,
+    moved: dict[str, Any] | None,
+    unmoved: dict[str, Any] | None,
+) -> None:
+    plan = MergePlan(merges, old)
+    assert plan.moved() == moved
+    assert plan.unmoved() == unmoved
