@@ -60,7 +60,7 @@ class EntitySettings(_Section):
     )
     # Facet values checked against kept reference data (etl.validate, etl.geo); off gives the
     # canonicalised model output the facet benchmark compares with.
-    validate: bool = True
+    validate_facets: bool = True
     # Also drop values the reference data does not know (persons without a known first name,
     # places GeoNames does not know). Off: new names appear in the news every day.
     require_known: bool = False
