@@ -13,7 +13,7 @@ from etl.runs import runs_index
 from etl.settings import PROJECT_ROOT
 from etl.stats import REDO_STAGES, RUN_STAGES, RunCounts
 
-MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
+MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 4}
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,7 @@ def test_document_mapping_is_strict_and_versioned() -> None:
     for facet in ("entities.persons", "entities.organizations", "entities.locations"):
         assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
     assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"
+    assert fields["geo.countries"] == "keyword" and fields["geo.points"] == "geo_point"
 
 
 # Each mapping version and the properties it stands for. Incremental runs put the template's
@@ -128,6 +129,8 @@ MAPPING_VERSIONS = {
     2: "1e9157ed06e49a2207d7b26daaa44587e43087582a0a911a49facbdfd2717f59",  # source.meta_sha256
     # 3: pipeline.* fingerprints, ner_spans; story.* (near-duplicate stories)
     3: "3527702d84f5a23fed92daac9c9aa772c4eefad339c9cc886b352539b94cb9b4",
+    # 4: geo.countries (ISO 3166-1 alpha-2 facet), geo.points (geo_point per resolved place)
+    4: "d72afe5d4473f1d66596d7264c52a8742e82416341aef9d7b0fbef3e8722103d",
 }
 
 
