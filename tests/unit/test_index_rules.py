@@ -21,6 +21,7 @@ MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 4}
     [
         ("news-20260101020000", MARKED, True),
         ("news-20260101020000-2", MARKED, True),
+        ("news-20260101020000", {**MARKED, "mapping_version": 3}, True),  # before geo.*
         ("news-2026.01.01", {}, False),  # someone's daily log index
         ("news-2026.01.01", {"mapping_version": 2}, False),  # not the pipeline's name either
         ("news-20260101020000", {}, False),  # the name alone is no proof
