@@ -57,6 +57,11 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--language", metavar="XX", help="ISO 639-1 code, e.g. en")
     p.add_argument("--source", metavar="NAME", help="publisher name (source.name)")
     p.add_argument(
+        "--country",
+        metavar="XX",
+        help="ISO 3166-1 code of a country the article's places are in, e.g. FR (geo.countries)",
+    )
+    p.add_argument(
         "--size", metavar="N", type=int, default=s.DEFAULT_SIZE, help="results to show (default 10)"
     )
     p.add_argument(
@@ -73,7 +78,7 @@ def add_parsers(subparsers: Any) -> None:
     q = subparsers.add_parser(
         "summary",
         parents=[common],
-        help="document count, top entities, sources, languages, date range",
+        help="document count, top entities, countries, sources, languages, date range",
         description="What an index holds: counts, top facet values, date range, last run.",
     )
     q.set_defaults(func=run_summary)
@@ -123,6 +128,7 @@ def run_search(args: argparse.Namespace) -> int:
             "until": args.until,
             "language": args.language,
             "source": args.source,
+            "country": args.country,
             "size": args.size,
             "from_": args.from_,
             "collapse": args.collapse,
@@ -211,7 +217,7 @@ def _facet_tables(
         counts = dict((stories or {}).get(name, []))
         for value, count in pairs:
             story_cell = [str(counts.get(value, count))] if stories is not None else []
-            table.add_row(plain(value), *story_cell, str(count))
+            table.add_row(plain(s.facet_label(name, value)), *story_cell, str(count))
         if not pairs:
             table.add_row(Text("(none)", style="dim"), "")
         tables.append(table)
@@ -233,6 +239,8 @@ def render_search(console: Console, args: argparse.Namespace, result: s.SearchRe
     head.append_text(plain(what)).append(" in ").append_text(plain(args.index, style="bold"))
     for item in args.filter:
         head.append_text(plain(f"  [{item}]", style="cyan"))
+    if country := getattr(args, "country", None):
+        head.append_text(plain(f"  [country={country}]", style="cyan"))
     if shown:
         head.append(f"  ({shown})", style="dim")
     console.print(head)

@@ -56,8 +56,25 @@ def doc_id(article: Article) -> str:
     return hashlib.sha256(source_key(article).encode("utf-8")).hexdigest()[:40]
 
 
+def geo_fields(ents: Entities) -> dict[str, Any]:
+    """``geo.countries`` (ISO 3166-1 alpha-2, a facet) and ``geo.points`` (one geo_point per
+    resolved place, as {lat, lon}: the one form Elasticsearch cannot read with lat and lon
+    swapped)."""
+    points = [(float(lat), float(lon)) for lat, lon in ents.points]
+    return {
+        "countries": list(ents.countries),
+        # A point out of range would make Elasticsearch refuse the whole document.
+        "points": [{"lat": la, "lon": lo} for la, lo in points if _on_earth(la, lo)],
+    }
+
+
+def _on_earth(lat: float, lon: float) -> bool:
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0  # False for NaN too
+
+
 def entity_fields(ents: Entities) -> dict[str, Any]:
-    """The document's entity fields: facets, salience, the model and its stored spans."""
+    """The document's entity fields: facets, salience, the model and its stored spans, and the
+    places' countries and coordinates (derived with the entities, so re-derived with them)."""
     return {
         "entities": {
             "persons": list(ents.persons),
@@ -68,6 +85,7 @@ def entity_fields(ents: Entities) -> dict[str, Any]:
         "entity_mentions": entity_mentions(ents),
         "entities_model": ents.model,
         "ner_spans": [list(span) for span in ents.spans],
+        "geo": geo_fields(ents),
     }
 
 

@@ -9,6 +9,7 @@ both use this module, so they show the same results and counts.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ FACETS: dict[str, str] = {
     "persons": "entities.persons",
     "organizations": "entities.organizations",
     "locations": "entities.locations",
+    "countries": "geo.countries",  # ISO 3166-1 alpha-2 codes of the places (etl.geo)
     "sources": "source.name",
     "languages": "language",
 }
@@ -34,6 +36,7 @@ FACET_TITLES: dict[str, str] = {
     "persons": "Persons",
     "organizations": "Organisations",
     "locations": "Places",
+    "countries": "Countries",
     "sources": "Sources",
     "languages": "Languages",
 }
@@ -50,6 +53,7 @@ FIELD_ALIASES: dict[str, str] = {
     **FACETS,
     "organisations": "entities.organizations",
     "places": "entities.locations",
+    "country": "geo.countries",
     "source": "source.name",
     "language": "language",
     "other": "entities.other",
@@ -111,6 +115,52 @@ def resolve_field(name: str) -> str:
     raise SearchUsageError(f"unknown filter field {name!r} (allowed: {', '.join(FILTER_FIELDS)})")
 
 
+COUNTRY_FIELD = FACETS["countries"]
+# Codes GeoNames uses that ISO 3166-1 has not assigned (so pycountry does not know them).
+_EXTRA_COUNTRIES = {"XK": "Kosovo"}
+
+
+@functools.cache
+def country_name(code: str) -> str | None:
+    """The short English name of an ISO 3166-1 alpha-2 code ("KP" -> "North Korea"), or None."""
+    import pycountry
+
+    code = code.strip().upper()
+    if code in _EXTRA_COUNTRIES:
+        return _EXTRA_COUNTRIES[code]
+    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    return None if found is None else getattr(found, "common_name", None) or found.name
+
+
+def country_code(value: str) -> str:
+    """A country filter value as the index holds it: an alpha-2 code in upper case ("fr" ->
+    "FR"); an alpha-3 code or an ISO name ("France", "FRA") is looked up. Anything else is a
+    SearchUsageError."""
+    import pycountry
+
+    text = value.strip()
+    if len(text) == 2 and text.isascii() and text.isalpha():
+        return text.upper()
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        raise SearchUsageError(
+            f"unknown country {value!r}: use an ISO 3166-1 code such as FR or KP"
+        ) from None
+
+
+def filter_value(fld: str, value: str) -> str:
+    """A filter value as the field holds it (country codes are upper case)."""
+    return country_code(value) if fld == COUNTRY_FIELD else value.strip()
+
+
+def facet_label(name: str, value: str) -> str:
+    """How a facet value reads: a country code with its name ("KP North Korea")."""
+    if name == "countries" and (country := country_name(value)):
+        return f"{value} {country}"
+    return value
+
+
 def parse_filter(item: str) -> tuple[str, str]:
     """One ``FIELD=VALUE`` filter (the CLI's ``--filter``, the page's ``f=``) as (field, value).
 
@@ -119,7 +169,8 @@ def parse_filter(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep or not name.strip() or not value.strip():
         raise SearchUsageError(f"a filter needs FIELD=VALUE, got {item!r}")
-    return resolve_field(name), value.strip()
+    fld = resolve_field(name)
+    return fld, filter_value(fld, value)
 
 
 def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
@@ -182,15 +233,19 @@ def _filter_clauses(
     until: date | datetime | str | None,
     language: str | None,
     source: str | None,
+    country: str | None = None,
 ) -> list[dict[str, Any]]:
     """The AND-ed filter clauses: one ``terms`` per field (values OR-ed), one date range."""
     merged: dict[str, list[str]] = {}
     for name, values in (filters or {}).items():
-        merged.setdefault(resolve_field(name), []).extend(values)
+        fld = resolve_field(name)
+        merged.setdefault(fld, []).extend(filter_value(fld, v) for v in values)
     if language:
         merged.setdefault("language", []).append(language)
     if source:
         merged.setdefault("source.name", []).append(source)
+    if country:
+        merged.setdefault(COUNTRY_FIELD, []).append(country_code(country))
     clauses: list[dict[str, Any]] = [
         {"terms": {fld: list(dict.fromkeys(vals))}} for fld, vals in merged.items() if vals
     ]
@@ -246,6 +301,7 @@ def build_query(
     until: date | datetime | str | None = None,
     language: str | None = None,
     source: str | None = None,
+    country: str | None = None,
     size: int = DEFAULT_SIZE,
     from_: int = 0,
     facet_size: int = FACET_SIZE,
@@ -258,7 +314,7 @@ def build_query(
     With ``collapse`` the hits are one per story (see :func:`lone_query` for the rest).
     """
     check_paging(size, from_, facet_size)
-    clauses = _filter_clauses(filters, since, until, language, source)
+    clauses = _filter_clauses(filters, since, until, language, source, country)
     body = {
         "query": {"bool": {"must": [_text_query(check_text(text))], "filter": clauses}},
         "size": size,
@@ -382,11 +438,21 @@ class SearchResult:
             "took_ms": self.took_ms,
             "hits": [asdict(h) for h in self.hits],
             "facets": {
-                name: [{"value": v, "count": c, "stories": n} for v, c, n in self.facet_rows(name)]
+                name: [
+                    _labelled(name, {"value": v, "count": c, "stories": n})
+                    for v, c, n in self.facet_rows(name)
+                ]
                 for name in self.facets
             },
             "date_range": {"min": self.date_range[0], "max": self.date_range[1]},
         }
+
+
+def _labelled(name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A JSON facet row; a country's carries its name too (``"name": "North Korea"``)."""
+    if name == "countries":
+        row["name"] = country_name(row["value"])
+    return row
 
 
 def _buckets(aggs: Mapping[str, Any], name: str) -> list[tuple[str, int]]:
@@ -622,7 +688,7 @@ class Summary:
             "documents": self.documents,
             "stories": self.stories,
             "facets": {
-                name: [{"value": v, "count": c} for v, c in pairs]
+                name: [_labelled(name, {"value": v, "count": c}) for v, c in pairs]
                 for name, pairs in self.facets.items()
             },
             "date_range": {"min": self.date_range[0], "max": self.date_range[1]},

@@ -37,22 +37,45 @@ def leaf_types(properties: dict[str, Any], *, subfields: bool = False) -> dict[s
     }
 
 
-def document_leaves(doc: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted path, value) of each value of a document that is not an object; lists unrolled."""
+# Field types whose values are JSON objects but one value each (a geo_point as {lat, lon}).
+OBJECT_VALUED = frozenset({"geo_point", "geo_shape"})
+
+
+def object_valued(properties: dict[str, Any]) -> frozenset[str]:
+    """Dotted paths of a mapping whose values are objects that are one value (geo_point)."""
+    return frozenset(
+        path for path, spec in mapping_fields(properties) if spec.get("type") in OBJECT_VALUED
+    )
+
+
+def document_leaves(
+    doc: dict[str, Any], prefix: str = "", *, atomic: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, Any]]:
+    """(dotted path, value) of each value of a document that is not an object; lists unrolled.
+
+    Objects at an ``atomic`` path (see :func:`object_valued`) are values, not objects.
+    """
     for key, value in doc.items():
+        path = f"{prefix}{key}"
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict):
-                yield from document_leaves(item, f"{prefix}{key}.")
+            if isinstance(item, dict) and path not in atomic:
+                yield from document_leaves(item, f"{path}.", atomic=atomic)
             else:
-                yield f"{prefix}{key}", item
+                yield path, item
 
 
-def document_paths(doc: dict[str, Any], prefix: str = "") -> set[str]:
-    """Every dotted path a document uses, objects included (objects in lists too)."""
+def document_paths(
+    doc: dict[str, Any], prefix: str = "", *, atomic: frozenset[str] = frozenset()
+) -> set[str]:
+    """Every dotted path a document uses, objects included (objects in lists too); objects
+    at an ``atomic`` path are values, not objects."""
     out = set()
     for key, value in doc.items():
-        out.add(prefix + key)
+        path = f"{prefix}{key}"
+        out.add(path)
+        if path in atomic:
+            continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict):
-                out |= document_paths(item, f"{prefix}{key}.")
+                out |= document_paths(item, f"{path}.", atomic=atomic)
     return out

@@ -26,6 +26,12 @@ def _label(fld: str) -> str:
     return names.get(fld, fld)
 
 
+def _value_label(fld: str, value: str) -> str:
+    """Readable facet value (a country code with its name: "KP North Korea")."""
+    by_field = {f: name for name, f in s.FACETS.items()}
+    return s.facet_label(by_field.get(fld, ""), value)
+
+
 @dataclass
 class PageState:
     """What the page shows: the request's query, filters and paging, validated."""
@@ -84,11 +90,13 @@ def parse_state(query: Any, site: links.Site, run_index: str | None = None) -> P
         page = max(1, min(int(query.get("page") or 1), 500))
     except ValueError:
         raise s.SearchUsageError("page must be a number") from None
+    # ?country=FR is a short form of ?f=countries=FR, as the command line's --country.
+    countries = [f"{s.COUNTRY_FIELD}={c}" for c in query.getlist("country") if c.strip()]
     return PageState(
         index=index,
         default_index=site.default_index,
         q=(query.get("q") or "").strip(),
-        filters=s.parse_filters(query.getlist("f")),
+        filters=s.parse_filters([*query.getlist("f"), *countries]),
         since=(query.get("since") or "").strip(),
         until=(query.get("until") or "").strip(),
         run=(query.get("run") or "").strip(),
@@ -158,12 +166,13 @@ def _facets_html(st: PageState, result: s.SearchResult) -> str:
             on = value in chosen
             href = st.href(filters=st.toggled(fld, value), page=1)
             count = stories if result.collapsed else docs
+            shown = s.facet_label(name, value)
             items.append(
                 f'<li><a href="{escape(href)}" class="{"on" if on else ""}" '
                 f'data-field="{escape(fld)}" data-value="{escape(value)}" data-count="{count}" '
                 f'data-docs="{docs}" data-stories="{stories}" '
                 f'title="{stories} stor{"ies" if stories != 1 else "y"}, {docs} documents" '
-                f'aria-pressed="{str(on).lower()}"><span>{escape(value)}</span>'
+                f'aria-pressed="{str(on).lower()}"><span>{escape(shown)}</span>'
                 f'<span class="count">{count}</span></a></li>'
             )
         body = "".join(items) or '<li class="count">none</li>'
@@ -219,7 +228,8 @@ def _chips_html(st: PageState) -> str:
     """The active filters, each a link that removes it."""
     chips = "".join(
         f'<a href="{escape(st.href(filters=st.toggled(fld, v), page=1))}" '
-        f'data-testid="chip" title="remove this filter">{escape(_label(fld))}: {escape(v)} ×</a>'
+        f'data-testid="chip" title="remove this filter">{escape(_label(fld))}: '
+        f"{escape(_value_label(fld, v))} ×</a>"
         for fld, values in st.filters.items()
         for v in values
     )

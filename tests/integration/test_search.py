@@ -33,7 +33,7 @@ from search_indices import (
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-FACET_NAMES = ["persons", "organizations", "locations", "sources", "languages"]
+FACET_NAMES = ["persons", "organizations", "locations", "countries", "sources", "languages"]
 HIT_KEYS = {"id", "score", "title", "source", "date", "language", "highlights", "entities"}
 
 

@@ -7,9 +7,22 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from mapping_support import document_leaves, document_paths, leaf_types, mapping_paths
+from mapping_support import (
+    document_leaves,
+    document_paths,
+    leaf_types,
+    mapping_paths,
+    object_valued,
+)
 
-from etl.documents import content_hash, doc_id, normalize_url, to_document, with_entities
+from etl.documents import (
+    content_hash,
+    doc_id,
+    geo_fields,
+    normalize_url,
+    to_document,
+    with_entities,
+)
 from etl.records import Article, Entities, SourceInfo
 from etl.settings import PROJECT_ROOT
 
@@ -35,6 +48,8 @@ ART = Article(
         locations=("Russia",),
         mentions={"Vladimir Putin": 3, "Russia": 1},
         model="en_core_web_sm 3.8.0",
+        countries=("RU",),
+        points=((61.5, 105.0),),
     ),
 )
 
@@ -85,6 +100,10 @@ def test_doc_id(a, b, same) -> None:
             False,
         ),
         (replace(ART, entities=replace(ART.entities, model="other 1.0")), False),
+        # countries and coordinates are content: a better resolution is a change
+        (replace(ART, entities=replace(ART.entities, countries=("RU", "KP"))), False),
+        (replace(ART, entities=replace(ART.entities, points=((55.75, 37.62),))), False),
+        (replace(ART, entities=replace(ART.entities, points=())), False),
         (replace(ART, source=replace(SRC, modified_at=datetime(2025, 1, 1, tzinfo=UTC))), True),
     ],
 )
@@ -110,14 +129,15 @@ def _doc(article, run_id: str = "r1", ingested_at: str = "2026-01-01T00:00:00+00
 )
 def test_every_document_field_is_in_the_strict_mapping(article) -> None:
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
-    mapped = mapping_paths(tpl["template"]["mappings"]["properties"])
+    props = tpl["template"]["mappings"]["properties"]
     doc = _doc(article)
-    assert document_paths(doc) - mapped == set()
+    assert document_paths(doc, atomic=object_valued(props)) - mapping_paths(props) == set()
 
 
 def test_document_fields() -> None:
     doc = _doc(ART, "r1", "2026-01-01T00:00:00+00:00")
     assert doc["entities"]["persons"] == ["Vladimir Putin"]
+    assert doc["geo"] == {"countries": ["RU"], "points": [{"lat": 61.5, "lon": 105.0}]}
     assert doc["entity_mentions"][0] == {"name": "Vladimir Putin", "type": "person", "count": 3}
     assert doc["published_at"] == "2023-09-13T00:00:00+00:00"
     assert doc["source"]["modified_at"] == "2024-01-01T00:00:00+00:00"
@@ -143,19 +163,32 @@ def _fits(kind: str, value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "float":
         return isinstance(value, float)
+    if kind == "geo_point":  # the {lat, lon} object form, in range
+        return (
+            isinstance(value, dict)
+            and set(value) == {"lat", "lon"}
+            and all(isinstance(v, float) for v in value.values())
+            and -90 <= value["lat"] <= 90
+            and -180 <= value["lon"] <= 180
+        )
     return False
 
 
 @pytest.mark.parametrize(
     "article",
-    [ART, replace(ART, source=replace(SRC, url="https://x.org/a"), record=3)],
+    [
+        ART,
+        replace(ART, source=replace(SRC, url="https://x.org/a"), record=3),
+        replace(ART, entities=replace(ART.entities, points=((39, 125),))),  # ints become floats
+    ],
 )
 def test_every_value_has_the_type_its_field_is_mapped_to(article) -> None:
     """What dynamic:strict does not catch: a value Elasticsearch would refuse to parse."""
     tpl = json.loads((PROJECT_ROOT / "config" / "index_template.json").read_text())
-    types = leaf_types(tpl["template"]["mappings"]["properties"])
-    doc = _doc(article)
-    wrong = [(f, v) for f, v in document_leaves(doc) if v is not None and not _fits(types[f], v)]
+    props = tpl["template"]["mappings"]["properties"]
+    types = leaf_types(props)
+    leaves = document_leaves(_doc(article), atomic=object_valued(props))
+    wrong = [(f, v) for f, v in leaves if v is not None and not _fits(types[f], v)]
     assert wrong == []
 
 
@@ -187,3 +220,42 @@ def test_fingerprints_are_lineage_not_content(field: str) -> None:
     a = _doc(ART)
     b = to_document(ART, run_id="r1", ingested_at="x", stages={**STAGES, field: "other"})
     assert a["content_sha256"] == b["content_sha256"] and b["pipeline"][field] == "other"
+
+
+@pytest.mark.parametrize(
+    ("countries", "points", "expected"),
+    [
+        ((), (), {"countries": [], "points": []}),
+        (
+            ("RU", "KP"),
+            ((51.88, 128.33), (39.03, 125.75)),
+            {
+                "countries": ["RU", "KP"],
+                "points": [{"lat": 51.88, "lon": 128.33}, {"lat": 39.03, "lon": 125.75}],
+            },
+        ),
+        (("FR",), ((48, 2),), {"countries": ["FR"], "points": [{"lat": 48.0, "lon": 2.0}]}),
+        # out of range (lat and lon swapped somewhere) or NaN: Elasticsearch would refuse the
+        # whole document, so the point is left out and the document keeps its countries
+        (("US",), ((-122.4, 37.8),), {"countries": ["US"], "points": []}),
+        (("US",), ((float("nan"), 1.0), (1.0, 181.0)), {"countries": ["US"], "points": []}),
+        ((), ((90.0, -180.0),), {"countries": [], "points": [{"lat": 90.0, "lon": -180.0}]}),
+    ],
+)
+def test_geo_fields(countries, points, expected) -> None:
+    assert geo_fields(Entities(countries=countries, points=points)) == expected
+
+
+def test_geo_goes_with_the_entities_when_re_derived() -> None:
+    """with_entities replaces geo with the new entities' (a stored document made before geo
+    existed gains it), and the stored copy with geo re-hashes to its content_sha256."""
+    doc = _doc(ART)
+    stored = json.loads(json.dumps(doc))
+    assert content_hash(stored) == doc["content_sha256"]
+    assert with_entities(stored, ART.entities, STAGES)["content_sha256"] == doc["content_sha256"]
+    old = {k: v for k, v in stored.items() if k != "geo"}  # indexed before mapping version 4
+    new = with_entities(old, ART.entities, STAGES)
+    assert new["geo"] == doc["geo"] and new["content_sha256"] == doc["content_sha256"]
+    moved = with_entities(stored, replace(ART.entities, countries=("KP",), points=()), STAGES)
+    assert moved["geo"] == {"countries": ["KP"], "points": []}
+    assert moved["content_sha256"] != doc["content_sha256"]

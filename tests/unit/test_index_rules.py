@@ -13,7 +13,7 @@ from etl.runs import runs_index
 from etl.settings import PROJECT_ROOT
 from etl.stats import REDO_STAGES, RUN_STAGES, RunCounts
 
-MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
+MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 4}
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,7 @@ MARKED = {"managed_by": "news-etl", "alias": "news", "mapping_version": 3}
     [
         ("news-20260101020000", MARKED, True),
         ("news-20260101020000-2", MARKED, True),
+        ("news-20260101020000", {**MARKED, "mapping_version": 3}, True),  # before geo.*
         ("news-2026.01.01", {}, False),  # someone's daily log index
         ("news-2026.01.01", {"mapping_version": 2}, False),  # not the pipeline's name either
         ("news-20260101020000", {}, False),  # the name alone is no proof
@@ -120,6 +121,7 @@ def test_document_mapping_is_strict_and_versioned() -> None:
     for facet in ("entities.persons", "entities.organizations", "entities.locations"):
         assert fields[facet] == "keyword" and fields[f"{facet}.text"] == "text"
     assert fields["content_sha256"] == "keyword" and fields["published_at"] == "date"
+    assert fields["geo.countries"] == "keyword" and fields["geo.points"] == "geo_point"
 
 
 # Each mapping version and the properties it stands for. Incremental runs put the template's
@@ -130,6 +132,8 @@ MAPPING_VERSIONS = {
     2: "1e9157ed06e49a2207d7b26daaa44587e43087582a0a911a49facbdfd2717f59",  # source.meta_sha256
     # 3: pipeline.* fingerprints, ner_spans; story.* (near-duplicate stories)
     3: "3527702d84f5a23fed92daac9c9aa772c4eefad339c9cc886b352539b94cb9b4",
+    # 4: geo.countries, geo.points (places resolved); pipeline.merges (person merge map)
+    4: "54e5bfacc38441b02f2e16fbe540c8482817a5a12cf1e9c6ab9d06ff5866ae6e",
 }
 
 

@@ -7,7 +7,10 @@ What Kibana would refuse or silently break on, checked from the files:
   (config/index_template.json for the alias, config/runs_template.json for ALIAS-runs) with a
   type that supports the use: aggregatable keyword for controls, date for time fields and date
   histograms, numbers for sums and averages;
-- the dashboards hold what the product promises (facets, time control, panels);
+- the dashboards hold what the product promises (facets, time control, panels; the Countries
+  facet and the places map on geo.points);
+- maps: known attributes and layer types, each documents layer's data view referenced, its
+  geo field a geo_point (or geo_shape) and its tooltip fields in the mapping;
 - the kibana-setup service's import request is well-formed: the real script is run against a
   small HTTP server on 127.0.0.1 that records what arrives.
 
@@ -103,7 +106,20 @@ CONTROL_GROUP_ATTRIBUTES = {
     "ignoreParentSettingsJSON",
     "showApplySelections",
 }
-KNOWN_TYPES = {"index-pattern", "search", "dashboard", "lens", "visualization", "tag"}
+KNOWN_TYPES = {"index-pattern", "search", "dashboard", "lens", "visualization", "tag", "map"}
+# Attributes of Kibana's "map" saved object (its mappings; the maps plugin stores no others).
+MAP_ATTRIBUTES = {"title", "description", "layerListJSON", "mapStateJSON", "uiStateJSON"}
+# Layer types since 8.1 (renamed then: VECTOR -> GEOJSON_VECTOR, TILED_VECTOR -> MVT_VECTOR);
+# a documents source with scalingType MVT is drawn by an MVT_VECTOR layer, others by GeoJSON.
+MAP_LAYER_TYPES = {
+    "EMS_VECTOR_TILE",
+    "RASTER_TILE",
+    "GEOJSON_VECTOR",
+    "MVT_VECTOR",
+    "HEATMAP",
+    "LAYER_GROUP",
+}
+GEO_TYPES = {"geo_point", "geo_shape"}
 
 SavedObject = dict[str, Any]
 
@@ -196,6 +212,23 @@ def lens_attributes(dashboard: SavedObject) -> Iterator[tuple[str, dict[str, Any
             yield panel["panelIndex"], attrs
 
 
+def map_layers(obj: SavedObject) -> list[dict[str, Any]]:
+    """The layer descriptors of a map saved object (empty when layerListJSON is broken)."""
+    try:
+        layers = json.loads((obj.get("attributes") or {}).get("layerListJSON") or "[]")
+    except json.JSONDecodeError:
+        return []
+    return layers if isinstance(layers, list) else []
+
+
+def es_sources(obj: SavedObject) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(layer id, source descriptor) of each map layer that reads an Elasticsearch index."""
+    for layer in map_layers(obj):
+        source = layer.get("sourceDescriptor") or {}
+        if "indexPatternRefName" in source:
+            yield str(layer.get("id")), source
+
+
 def lens_columns(attrs: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(layerId, columnId, column) of a Lens state's form-based layers."""
     layers = attrs["state"]["datasourceStates"].get("formBased", {}).get("layers", {})
@@ -234,6 +267,8 @@ def structure_problems(objects: list[SavedObject]) -> list[str]:
             for key in ("fieldAttrs", "fieldFormatMap", "runtimeFieldMap", "fields", "typeMeta"):
                 if key in attrs:
                     parse_json_string(obj, attrs[key], key, problems)
+        if obj.get("type") == "map":
+            problems.extend(map_structure_problems(obj, attrs))
         if obj.get("type") == "dashboard":
             unknown = set(attrs) - DASHBOARD_ATTRIBUTES
             if unknown:
@@ -258,6 +293,33 @@ def structure_problems(objects: list[SavedObject]) -> list[str]:
     return problems
 
 
+def map_structure_problems(obj: SavedObject, attrs: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    unknown = set(attrs) - MAP_ATTRIBUTES
+    if unknown:
+        problems.append(f"{label(obj)}: map attributes Kibana does not map: {sorted(unknown)}")
+    for key in ("layerListJSON", "mapStateJSON", "uiStateJSON"):
+        parse_json_string(obj, attrs.get(key), key, problems)
+    layers = map_layers(obj)
+    if not layers:
+        problems.append(f"{label(obj)}: map without layers")
+    ids = [layer.get("id") for layer in layers]
+    if len(set(ids)) != len(ids):
+        problems.append(f"{label(obj)}: map layer ids repeat")
+    for layer in layers:
+        kind, source = layer.get("type"), layer.get("sourceDescriptor") or {}
+        if kind not in MAP_LAYER_TYPES:
+            problems.append(f"{label(obj)}: layer {layer.get('id')} has unknown type {kind!r}")
+        if source.get("type") == "ES_SEARCH":
+            want = "MVT_VECTOR" if source.get("scalingType") == "MVT" else "GEOJSON_VECTOR"
+            if kind != want:
+                problems.append(
+                    f"{label(obj)}: layer {layer.get('id')} ({source.get('scalingType')}) "
+                    f"must be {want}, not {kind}"
+                )
+    return problems
+
+
 def reference_problems(objects: list[SavedObject]) -> list[str]:
     """Every reference points at an object in the set, and every name an object uses exists."""
     problems = []
@@ -279,6 +341,14 @@ def reference_problems(objects: list[SavedObject]) -> list[str]:
                 problems.append(f"{label(obj)}: indexRefName has no index-pattern reference")
         if obj.get("type") == "search" and "indexRefName" not in source:
             problems.append(f"{label(obj)}: saved search without a data view")
+        if obj.get("type") == "map":
+            for layer_id, desc in es_sources(obj):
+                name = desc["indexPatternRefName"]
+                used.add(name)
+                if names.get(name, {}).get("type") != "index-pattern":
+                    problems.append(f"{label(obj)}: layer {layer_id} reference {name} missing")
+            for name in sorted(set(names) - used):
+                problems.append(f"{label(obj)}: reference {name} is used by nothing")
         if obj.get("type") != "dashboard":
             continue
         for panel in panels(obj):
@@ -355,6 +425,23 @@ def field_problems(objects: list[SavedObject], mappings: dict[str, Mapping]) -> 
             field = mapping.get(sort[0])
             if field is None or not field.aggregatable:
                 problems.append(f"{label(search)}: cannot sort on {sort[0]!r}")
+
+    for obj in by_type(objects, "map"):
+        for layer_id, desc in es_sources(obj):
+            mapping = data_view_of(obj, desc["indexPatternRefName"])
+            if mapping is None:
+                continue
+            where = f"{label(obj)}: layer {layer_id}"
+            geo = mapping.get(desc.get("geoField") or "")
+            if geo is None or geo.type not in GEO_TYPES:
+                kind = geo.type if geo else "missing"
+                problems.append(f"{where}: geoField {desc.get('geoField')!r} ({kind}) not geo")
+            for field in desc.get("tooltipProperties") or []:
+                if field not in mapping:
+                    problems.append(f"{where}: tooltip field {field!r} is not in the mapping")
+            sort = desc.get("sortField")
+            if sort and not mapping.get(sort, Field("", False)).aggregatable:
+                problems.append(f"{where}: cannot sort on {sort!r}")
 
     for dash in by_type(objects, "dashboard"):
         for control_id, control in controls(dash).items():
@@ -480,7 +567,7 @@ def content_problems(objects: list[SavedObject], alias: str) -> list[str]:
         elif not json.loads(view["attributes"].get("fieldAttrs") or "{}"):
             problems.append(f"data view {name!r} has no readable field names (customLabel)")
     default_id = (views.get(DEFAULT_VIEW) or {}).get("id")
-    for obj in by_type(objects, "search") + by_type(objects, "dashboard"):
+    for obj in by_type(objects, "search") + by_type(objects, "dashboard") + by_type(objects, "map"):
         for ref in obj.get("references") or []:
             if ref.get("type") != "index-pattern":
                 continue
@@ -578,6 +665,64 @@ def stories_problems(objects: list[SavedObject]) -> list[str]:
     return problems
 
 
+GEO_POINTS, COUNTRIES = "geo.points", "geo.countries"
+
+
+def geo_problems(objects: list[SavedObject]) -> list[str]:
+    """Issue 14: 'News facets' facets by country (an options list and a terms panel on
+    geo.countries) and shows a map whose documents layer draws geo.points."""
+    facets = find(objects, "dashboard", "News facets")
+    if facets is None:
+        return ["no dashboard 'News facets'"]
+    problems = []
+    fields = {
+        c.get("explicitInput", {}).get("fieldName")
+        for c in controls(facets).values()
+        if c.get("type") == "optionsListControl"
+    }
+    if COUNTRIES not in fields:
+        problems.append(f"'News facets' has no options list on {COUNTRIES}")
+    panel = dict(lens_attributes(facets)).get("top-countries")
+    columns = [c for _, _, c in lens_columns(panel)] if panel else []
+    if panel is None or panel.get("title") != "Countries":
+        problems.append("'News facets' has no Lens panel 'Countries' (top-countries)")
+    elif not any(
+        c.get("operationType") == "terms" and c.get("sourceField") == COUNTRIES for c in columns
+    ):
+        problems.append(f"'Countries' must bucket by terms on {COUNTRIES}")
+    refs = {r.get("name"): r for r in facets.get("references") or []}
+    map_ids = [
+        refs.get(f"{p.get('panelIndex')}:{p.get('panelRefName')}", {}).get("id")
+        for p in panels(facets)
+        if p.get("type") == "map"
+    ]
+    maps = [o for o in by_type(objects, "map") if o.get("id") in map_ids]
+    if not maps:
+        return [*problems, "'News facets' has no map panel"]
+    drawn = [
+        d
+        for m in maps
+        for _, d in es_sources(m)
+        if d.get("type") == "ES_SEARCH" and d.get("geoField") == GEO_POINTS
+    ]
+    if not drawn:
+        problems.append(f"the map in 'News facets' has no documents layer on {GEO_POINTS}")
+    views = {o["id"]: o["attributes"].get("name") for o in by_type(objects, "index-pattern")}
+    for view in (DEFAULT_VIEW, BY_PUBLICATION_VIEW):
+        attrs = next(
+            (
+                json.loads(o["attributes"].get("fieldAttrs") or "{}")
+                for o in by_type(objects, "index-pattern")
+                if views[o["id"]] == view
+            ),
+            {},
+        )
+        for field in (COUNTRIES, GEO_POINTS):
+            if not (attrs.get(field) or {}).get("customLabel"):
+                problems.append(f"data view {view!r} has no label for {field}")
+    return problems
+
+
 # ------------------------------------------------------------------------------- tests
 
 
@@ -615,6 +760,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("lens state", lambda o, m, a: lens_state_problems(o)),
     ("content", lambda o, m, a: content_problems(o, a)),
     ("stories", lambda o, m, a: stories_problems(o)),
+    ("geo", lambda o, m, a: geo_problems(o)),
 ]
 
 
@@ -807,7 +953,86 @@ BREAKAGES: list[tuple[str, Callable[[list[SavedObject], dict[str, Mapping]], Non
         ),
         "stories",
     ),
+    ("geo.points no longer a geo_point", _retype_field("news", "geo.points", "keyword"), "fields"),
+    ("map layer on a missing field", _rename_field("news", "geo.points", "geo.point"), "fields"),
+    (
+        "map tooltip names a missing field",
+        lambda o, m: _edit_layers(
+            o, lambda ls: ls[1]["sourceDescriptor"]["tooltipProperties"].append("nope")
+        ),
+        "fields",
+    ),
+    (
+        "map layer without its data view reference",
+        lambda o, m: _object(o, "map", "News places").update(references=[]),
+        "references",
+    ),
+    (
+        "map layer type that does not draw its scaling",
+        lambda o, m: _edit_layers(o, lambda ls: ls[1].update(type="GEOJSON_VECTOR")),
+        "structure",
+    ),
+    (
+        "map attribute Kibana does not map",
+        lambda o, m: _object(o, "map", "News places")["attributes"].update(layers="[]"),
+        "structure",
+    ),
+    (
+        "map panel reference missing",
+        lambda o, m: _object(o, "dashboard", "News facets").update(
+            references=[
+                r
+                for r in _object(o, "dashboard", "News facets")["references"]
+                if r["type"] != "map"
+            ]
+        ),
+        "references",
+    ),
+    (
+        "no map panel",
+        _edit_panels("News facets", lambda p: p.remove(_panel(p, "places-map"))),
+        "geo",
+    ),
+    (
+        "map draws another field",
+        lambda o, m: _edit_layers(o, lambda ls: ls[1]["sourceDescriptor"].update(geoField="x")),
+        "geo",
+    ),
+    (
+        "no Countries panel",
+        _edit_panels("News facets", lambda p: p.remove(_panel(p, "top-countries"))),
+        "geo",
+    ),
+    (
+        "Countries panel on places",
+        _edit_panels(
+            "News facets",
+            lambda p: _first_column(_panel(p, "top-countries")).update(
+                sourceField="entities.locations"
+            ),
+        ),
+        "geo",
+    ),
+    ("no Countries control", _edit_controls(lambda g: g.pop("ctrl-countries")), "geo"),
+    (
+        "no label for geo.countries",
+        lambda o, m: _edit_json(
+            _object(o, "index-pattern", "news", BY_PUBLICATION_VIEW)["attributes"],
+            "fieldAttrs",
+            lambda attrs: attrs.pop("geo.countries"),
+        ),
+        "geo",
+    ),
 ]
+
+
+def _edit_layers(objs: list[SavedObject], edit: Callable[[list[dict[str, Any]]], None]) -> None:
+    _edit_json(_object(objs, "map", "News places")["attributes"], "layerListJSON", edit)
+
+
+def _first_column(panel: dict[str, Any]) -> dict[str, Any]:
+    layers = panel["embeddableConfig"]["attributes"]["state"]["datasourceStates"]["formBased"]
+    return next(iter(next(iter(layers["layers"].values()))["columns"].values()))
 
 
 def _panel(panel_list: list[dict[str, Any]], index: str) -> dict[str, Any]:

@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 
 from etl.search import (
+    FACET_TITLES,
     FACETS,
     STORY_FIELD,
     SearchUsageError,
     build_query,
+    country_name,
+    facet_label,
     lone_query,
     parse_filters,
     resolve_field,
@@ -373,3 +376,86 @@ def test_shape_collapsed_response() -> None:
     assert (result.total, result.stories, result.shown_total) == (5, 2, 2)
     assert result.facet_rows("sources") == [("AP", 3, 2)]
     assert result.as_dict()["facets"]["sources"] == [{"value": "AP", "count": 3, "stories": 2}]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected_filters"),
+    [
+        ({"country": "fr"}, [{"terms": {"geo.countries": ["FR"]}}]),  # --country fr
+        ({"country": " KP "}, [{"terms": {"geo.countries": ["KP"]}}]),
+        ({"country": "France"}, [{"terms": {"geo.countries": ["FR"]}}]),  # an ISO name
+        ({"country": "rus"}, [{"terms": {"geo.countries": ["RU"]}}]),  # alpha-3
+        (  # the facet's short names, values OR-ed, each once
+            {"filters": {"country": ["kp", "RU"], "countries": ["KP"]}},
+            [{"terms": {"geo.countries": ["KP", "RU"]}}],
+        ),
+        (  # --country and a filter on the same field are one clause
+            {"filters": {"geo.countries": ["RU"]}, "country": "KP"},
+            [{"terms": {"geo.countries": ["RU", "KP"]}}],
+        ),
+        (  # AND-ed with the other facets like any facet
+            {"filters": {"places": ["Vostochny Cosmodrome"]}, "country": "RU"},
+            [
+                {"terms": {"entities.locations": ["Vostochny Cosmodrome"]}},
+                {"terms": {"geo.countries": ["RU"]}},
+            ],
+        ),
+        ({"country": "XK"}, [{"terms": {"geo.countries": ["XK"]}}]),  # GeoNames' Kosovo
+    ],
+)
+def test_country_filter(kwargs: dict[str, Any], expected_filters: list[dict[str, Any]]) -> None:
+    assert _filters(build_query("", **kwargs)) == expected_filters
+
+
+@pytest.mark.parametrize("value", ["Narnia", "Russia of course", "K", "123"])
+def test_unknown_country_is_a_usage_error(value: str) -> None:
+    with pytest.raises(SearchUsageError, match=r"unknown country .*ISO 3166-1 code"):
+        build_query("", country=value)
+    with pytest.raises(SearchUsageError, match=r"unknown country"):
+        parse_filters([f"country={value}"])
+
+
+def test_countries_is_a_facet() -> None:
+    assert FACETS["countries"] == "geo.countries" and FACET_TITLES["countries"] == "Countries"
+    assert build_query("")["aggs"]["countries"]["terms"] == {"field": "geo.countries", "size": 10}
+    assert parse_filters(["country=kp", "countries=KP", "geo.countries=ru"]) == {
+        "geo.countries": ["KP", "RU"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "label"),
+    [
+        ("countries", "KP", "KP North Korea"),  # pycountry's common name where it has one
+        ("countries", "RU", "RU Russian Federation"),
+        ("countries", "US", "US United States"),
+        ("countries", "XK", "XK Kosovo"),
+        ("countries", "ZZ", "ZZ"),  # no name known: the code alone
+        ("countries", "", ""),
+        ("locations", "KP", "KP"),  # only countries are codes
+        ("persons", "Vladimir Putin", "Vladimir Putin"),
+    ],
+)
+def test_facet_label(name: str, value: str, label: str) -> None:
+    assert facet_label(name, value) == label
+
+
+def test_country_facet_in_the_response_carries_names() -> None:
+    raw = {
+        "hits": {"total": {"value": 3}, "hits": []},
+        "aggregations": {
+            "countries": {
+                "buckets": [
+                    {"key": "RU", "doc_count": 3, "stories": {"value": 2}},
+                    {"key": "KP", "doc_count": 2, "stories": {"value": 1}},
+                ]
+            },
+        },
+    }
+    result = shape_response(raw)
+    assert result.facets["countries"] == [("RU", 3), ("KP", 2)]
+    assert result.as_dict()["facets"]["countries"] == [
+        {"value": "RU", "count": 3, "stories": 2, "name": "Russian Federation"},
+        {"value": "KP", "count": 2, "stories": 1, "name": "North Korea"},
+    ]
+    assert country_name("kp") == "North Korea" and country_name("QQ") is None
