@@ -28,6 +28,26 @@ Per mention, in order:
    (``Putin's press secretary``), fewer than two letters or digits, no letter at all, no
    capital letter in a cased script (``east coast``), or a lowercase prefix word
    (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay). Model spans are split at line breaks.
+6. **Validation** (``validate``, on by default; :mod:`etl.validate`, data named in
+   ``config/facets.yml``) of what the alias table does not know, with the document's text as
+   evidence of common words (a word it writes in lowercase; a noun when after "the"):
+
+   - before short mentions resolve, a person loses trailing caption, label and reporting words
+     (``Tom Tancredo Image``, ``Narendra Modi Announced``) and leading role words
+     (``Astronomer Anthony Boccaletti``), keeping two words;
+   - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
+   - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
+     Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no
+     Census name and a common word (``Atmospheric Science``) -> other. A name none of whose
+     words the data knows stays (``Sergei Shoigu``) unless ``require_known``;
+   - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
+     writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
+     Court``), else is dropped; religions, ideologies (``-ism``), ``-phone`` words and ISO 639
+     languages, laws (``... Act``) -> other; roads -> place; a person's surname in the document
+     (``Trump`` beside ``Donald Trump``) or a name sharing a person's surname with a Census first
+     name (``Maya Rockeymoore Cummings``) -> person;
+   - places: a one-word place that is the surname of a person of the document and is never
+     written after "in", "at"... is that person (``Behnken``); a family (``Bidens``) is dropped.
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
