@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -27,10 +27,10 @@ from etl.text import fold_key
 
 FACETS = PROJECT_ROOT / "config" / "facets.yml"
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_URL = re.compile(r"\S*(?:://|www\.|\.(?:com|org|net|gov|edu)\b|@)\S*")  # github.com
+_LOWER_WORD = re.compile(r"\b[a-z][A-Za-z'-]*")
+_URL_MARK = re.compile(r"\.(?:com|org|net|gov|edu|io)\b|://|www\.|@")  # github.com
 _DETERMINER_WORDS = "the a an this that these those its his her their our my your"
-_DETERMINERS = frozenset(_DETERMINER_WORDS.split())
+_DETERMINED = rf"(?i:\b(?:{'|'.join(_DETERMINER_WORDS.split())}))\s+"
 # Prepositions that put a place after them; a person's surname is rarely written so.
 _LOCATIVE = r"\b(?:in|at|near|into|across|throughout|outside|inside)\s+(?:the\s+)?"
 _PARTICLE_WORDS = "al el bin ibn ben de del della der den di da das dos du la le van von"
@@ -148,27 +148,41 @@ class DocWords:
     """What one document says about its words."""
 
     text: str
-    lower: frozenset[str]  # words it writes in lowercase
-    nouns: frozenset[str]  # lowercase words it writes after a determiner
+    lower: frozenset[str]  # words it writes in lowercase (not inside URLs)
+    _nouns: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def is_noun(self, word: str) -> bool:
+        """Whether the document writes ``word`` in lowercase after a determiner ("the
+        telescope"); asked of few words, so searched on demand."""
+        low = word.casefold()
+        if low not in self._nouns:
+            self._nouns[low] = low in self.lower and bool(
+                re.search(_DETERMINED + re.escape(low) + r"\b", self.text)
+            )
+        return self._nouns[low]
 
 
 def doc_words(text: str) -> DocWords:
-    """The lowercase words of ``text``, and those used as nouns."""
-    lower: set[str] = set()
-    nouns: set[str] = set()
-    prev = ""
-    for w in _WORD.findall(_URL.sub(" ", text)):
-        if w[0].islower():
-            lower.add(w)
-            if "-" in w:  # "neo-Nazi"
-                lower.add(w.split("-", 1)[0])
-            if prev in _DETERMINERS:
-                nouns.add(w)
-        prev = w.casefold()
-    return DocWords(text, frozenset(lower), frozenset(nouns))
+    """The lowercase words of ``text``, without those of its URLs and addresses."""
+    lower = set(_LOWER_WORD.findall(text))
+    urls = [_token_at(text, m.start(), m.end()) for m in _URL_MARK.finditer(text)]
+    if urls:
+        lower -= set(_LOWER_WORD.findall(" ".join(urls)))
+    lower.update(w.split("-", 1)[0] for w in list(lower) if "-" in w)  # "neo-Nazi"
+    return DocWords(text, frozenset(lower))
 
 
-NO_DOC = DocWords("", frozenset(), frozenset())
+def _token_at(text: str, start: int, end: int) -> str:
+    """The whitespace-delimited token around ``text[start:end]`` (a regex with a leading
+    ``\\S*`` would be tried at every position of the text)."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end]
+
+
+NO_DOC = DocWords("", frozenset())
 
 
 def _bare(word: str) -> str:
@@ -192,7 +206,7 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
         if tokens[-2].casefold() in _PARTICLES or _bare(last) in names.suffixes:
             break
         caption = low in rules.caption_words or low in rules.verbs
-        if caption or (len(last) > 3 and _common(last, doc, names) and low not in doc.nouns):
+        if caption or (len(last) > 3 and _common(last, doc, names) and not doc.is_noun(last)):
             tokens.pop()
             continue
         break
@@ -255,7 +269,7 @@ def person_kind(
         return rules.thing_heads[low]
     if low in rules.law_heads:
         return "other"
-    if _common(last, doc, names) and low in doc.nouns:
+    if _common(last, doc, names) and doc.is_noun(last):
         return "other"
     # No word a name, one a word of the language: "Atmospheric Science", "Neo Nazi" (neo-Nazi).
     if not any(names.is_known(t) for t in tokens) and any(
@@ -349,14 +363,15 @@ def check_place(
     ("Behnken" beside "Bob Behnken"); a family in the plural is dropped ("Bidens")."""
     if " " in name or not doc.text:
         return name, "location"  # without the text, no evidence against the place
+    plural = name.endswith("s") and _surname_of(name[:-1], people, names) is not None
+    i = None if plural else _surname_of(name, people, names)
+    if not plural and i is None:
+        return name, "location"
     if re.search(_LOCATIVE + re.escape(name) + r"\b", doc.text):
         return name, "location"  # "in Washington"
-    if name.endswith("s") and _surname_of(name[:-1], people, names) is not None:
+    if i is None:
         return None  # "the Bidens"
-    i = _surname_of(name, people, names)
-    if i is not None:
-        return person_names[i], "person"
-    return name, "location"
+    return person_names[i], "person"
 
 
 def people_parts(person_names: Iterable[str]) -> list[tuple[str, ...]]:
