@@ -46,6 +46,7 @@ class Rules:
     thing_heads: Mapping[str, Kind]
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
+    ambiguous_heads: frozenset[str]
     religions: frozenset[str]
     ideology_suffixes: tuple[str, ...]
     law_heads: frozenset[str]
@@ -77,6 +78,7 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
         thing_heads=_heads(persons.get("thing_heads") or {}),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
+        ambiguous_heads=_words(orgs, "ambiguous_heads"),
         religions=_words(orgs, "religions"),
         ideology_suffixes=tuple(sorted(_words(orgs, "ideology_suffixes"))),
         law_heads=_words(orgs, "law_heads"),
@@ -324,7 +326,7 @@ def check_organization(
         # Generic: a listed head, or a plain capitalised word the document also writes in
         # lowercase ("Hydrogen", "Videos"; not "GitHub").
         if low in rules.generic_heads or (name[1:].islower() and low in doc.lower):
-            q = qualified(name, orgs)
+            q = None if low in rules.ambiguous_heads else qualified(name, orgs)
             return (q, "organization") if q else None
         return name, "organization"
     if tokens[-1].casefold() in rules.law_heads:
