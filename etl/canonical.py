@@ -239,6 +239,7 @@ class _Validator:
         self.names = name_data()
         self.require_known = require_known
         self.orgs: Counter[str] = Counter()
+        self.things: set[str] = set()  # longer organisation and place names
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
 
@@ -250,8 +251,11 @@ class _Validator:
 
     def learn(self, cands: list[_Cand], ctx: _Context) -> None:
         for c in cands:
-            if c.kind == "organization" and (c.entry or " " in c.name):
-                self.orgs[c.entry.name if c.entry else display_form(c.name, c.kind)] += 1
+            if c.kind in ("organization", "location") and (c.entry or " " in c.name):
+                name = c.entry.name if c.entry else display_form(c.name, c.kind)
+                self.things.add(name)
+                if c.kind == "organization":
+                    self.orgs[name] += 1
         self.people = [p.parts for p in ctx.people]
         self.person_names = [p.name for p in ctx.people]
 
@@ -260,7 +264,12 @@ class _Validator:
             return name, "other"
         if kind == "person":
             k = person_kind(
-                name, self.doc, self.rules, self.names, require_known=self.require_known
+                name,
+                self.doc,
+                self.rules,
+                self.names,
+                things=self.things,
+                require_known=self.require_known,
             )
             return (name, k) if k else None
         if kind == "organization":

@@ -254,15 +254,25 @@ def is_event(name: str, rules: Rules, names: NameData) -> bool:
 
 
 def person_kind(
-    name: str, doc: DocWords, rules: Rules, names: NameData, *, require_known: bool = False
+    name: str,
+    doc: DocWords,
+    rules: Rules,
+    names: NameData,
+    *,
+    things: Iterable[str] = (),
+    require_known: bool = False,
 ) -> Kind | None:
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
     Telescope", "Atmospheric Science"), or None to drop (``require_known`` and no Census name).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
-    word the document uses as a common noun makes it a thing.
+    word the document uses as a common noun makes it a thing, or a longer non-person value of
+    the document (``things``) that starts with it while its first word is no first name
+    ("Hagia Sophia" beside "Hagia Sophia Museum"; not "James Webb").
     """
     tokens = name.split(" ")
+    if not names.is_first(tokens[0]) and any(t.startswith(name + " ") for t in things):
+        return "other"
     last = tokens[-1]
     if _bare(last) in names.suffixes:
         return "person"

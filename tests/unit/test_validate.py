@@ -75,6 +75,20 @@ def test_person_kind(name: str, text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
+        ("Hagia Sophia", "other"),  # the start of a building's name, no first name
+        ("Tupua Tamasese Meaole", "other"),  # the hospital
+        ("James Webb", "person"),  # a first name: the person the telescope is named after
+        ("Sergei Shoigu", "person"),
+    ],
+)
+def test_person_kind_beside_things(name: str, expected: str) -> None:
+    things = ["Hagia Sophia Museum", "Tupua Tamasese Meaole Hospital", "James Webb Telescope"]
+    assert person_kind(name, NO_DOC, RULES, NAMES, things=things) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
         ("Sergei Shoigu", None),  # no Census name: dropped only when asked
         ("Kim Jong Un", "person"),
         ("Narendra Modi", "person"),  # Modi is a Census surname
