@@ -277,7 +277,9 @@ class _Validator:
                 name, self.doc, self.rules, self.names, self.orgs, self.people, self.person_names
             )
         if kind == "location":
-            return check_place(name, self.doc, self.names, self.people, self.person_names)
+            return check_place(
+                name, self.doc, self.rules, self.names, self.people, self.person_names
+            )
         return name, kind
 
 

@@ -302,6 +302,22 @@ def _surname_of(word: str, people: Sequence[tuple[str, ...]], names: NameData) -
     return None
 
 
+def _name_part_of(word: str, people: Sequence[tuple[str, ...]]) -> int | None:
+    """Index of the first person whose first name or surname ``word`` is."""
+    key = fold_key(word)
+    for i, parts in enumerate(people):
+        if len(parts) >= 2 and key in (parts[0], parts[-1]):
+            return i
+    return None
+
+
+def _belief(word: str, rules: Rules) -> bool:
+    """A religion ("Islam"), an ideology ("Communism") or a language community
+    ("Francophone")."""
+    low = word.casefold()
+    return low in rules.religions or low.endswith(rules.ideology_suffixes)
+
+
 def qualified(head: str, orgs: Mapping[str, int]) -> str | None:
     """The longer organisation of the document ending with the generic ``head`` ("Supreme
     Court" for "Court"), the most mentioned first; None if there is none."""
@@ -326,7 +342,7 @@ def check_organization(
     if len(tokens) == 1:
         if name.isupper() or any(c.isdigit() for c in name):
             return name, "organization"  # acronyms: NASA, G7
-        if low in rules.religions or low.endswith(rules.ideology_suffixes):
+        if _belief(name, rules):
             return name, "other"
         if low in language_names():
             return name, "other"
@@ -366,17 +382,21 @@ def _person_shape(
 def check_place(
     name: str,
     doc: DocWords,
+    rules: Rules,
     names: NameData,
     people: Sequence[tuple[str, ...]],
     person_names: Sequence[str],
 ) -> tuple[str, Kind] | None:
-    """A place value, checks that need no gazetteer: a one-word place that is the surname of a
-    person in the document and is never written after "in", "at"... becomes that person
-    ("Behnken" beside "Bob Behnken"); a family in the plural is dropped ("Bidens")."""
+    """A place value, checks that need no gazetteer: a one-word place that is the first name or
+    surname of a person in the document and is never written after "in", "at"... becomes that
+    person ("Behnken" beside "Bob Behnken", "Melania" beside "Melania Trump"); a family in the
+    plural is dropped ("Bidens"). A religion or an ideology is moved to other ("Islam")."""
+    if " " not in name and _belief(name, rules):
+        return name, "other"
     if " " in name or not doc.text:
         return name, "location"  # without the text, no evidence against the place
-    plural = name.endswith("s") and _surname_of(name[:-1], people, names) is not None
-    i = None if plural else _surname_of(name, people, names)
+    plural = name.endswith("s") and _name_part_of(name[:-1], people) is not None
+    i = None if plural else _name_part_of(name, people)
     if not plural and i is None:
         return name, "location"
     if re.search(_LOCATIVE + re.escape(name) + r"\b", doc.text):

@@ -157,11 +157,13 @@ def test_check_organization(name: str, text: str, expected: tuple[str, str] | No
         ("Washington", "in Washington", ("Washington", "location")),  # written as a place
         ("Moscow", "Moscow said", ("Moscow", "location")),
         ("Behnken", "", ("Behnken", "location")),  # no text: no evidence
+        ("Elijah", "Elijah said", ("Elijah Cummings", "person")),  # a first name
+        ("Islam", "Islam", ("Islam", "other")),
     ],
 )
 def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> None:
     doc = doc_words(text)
-    assert check_place(name, doc, NAMES, people_parts(PEOPLE), PEOPLE) == expected
+    assert check_place(name, doc, RULES, NAMES, people_parts(PEOPLE), PEOPLE) == expected
 
 
 @pytest.mark.parametrize(
