@@ -38,16 +38,21 @@ Per mention, in order:
    - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
    - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
      Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no
-     Census name and a common word (``Atmospheric Science``) -> other. A name none of whose
-     words the data knows stays (``Sergei Shoigu``) unless ``require_known``;
+     Census name and a common word (``Atmospheric Science``) -> other, and so is a name without
+     a first name that begins a longer organisation or place of the document (``Hagia Sophia``
+     beside ``Hagia Sophia Museum``). A name none of whose words the data knows stays
+     (``Sergei Shoigu``) unless ``require_known``;
    - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
      writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
      Court``), else is dropped; religions, ideologies (``-ism``), ``-phone`` words and ISO 639
      languages, laws (``... Act``) -> other; roads -> place; a person's surname in the document
      (``Trump`` beside ``Donald Trump``) or a name sharing a person's surname with a Census first
      name (``Maya Rockeymoore Cummings``) -> person;
-   - places: a one-word place that is the surname of a person of the document and is never
-     written after "in", "at"... is that person (``Behnken``); a family (``Bidens``) is dropped.
+   - organisations: ``House`` is never resolved (beside the ``White House`` it means the House
+     of Representatives);
+   - places: a one-word place that is the first name or surname of a person of the document and
+     is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
+     is dropped; a religion (``Islam``) -> other.
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
