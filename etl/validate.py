@@ -243,7 +243,8 @@ def is_event(name: str, rules: Rules, names: NameData) -> bool:
     tokens = name.split(" ")
     if len(tokens) < 2:
         return False
-    if tokens[0].casefold() in rules.event_first:
+    low = name.casefold()
+    if any(low.startswith(w + " ") for w in rules.event_first):  # "Tropical Storm Barry"
         return True
     if tokens[-1].casefold() not in rules.event_last:
         return False

@@ -107,6 +107,7 @@ def test_person_kind_require_known(name: str, expected: str | None) -> None:
         ("International Women's Day", True),
         ("Martin Luther King Jr. Day", True),
         ("Doris Day", False),  # a person named Day
+        ("National Hurricane Center", False),
         ("Day", False),
         ("Maria", False),
     ],
