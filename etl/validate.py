@@ -43,6 +43,7 @@ class Rules:
 
     caption_words: frozenset[str]
     verbs: frozenset[str]
+    role_words: frozenset[str]
     thing_heads: Mapping[str, Kind]
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
@@ -75,6 +76,7 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
     return Rules(
         caption_words=_words(persons, "caption_words"),
         verbs=_words(persons, "verbs"),
+        role_words=_words(persons, "role_words"),
         thing_heads=_heads(persons.get("thing_heads") or {}),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
@@ -218,9 +220,9 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
             break
         # A role word ("Astronomer", "Cardinal"), or a common word before a first name
         # ("Lead Paul Sun Hyung Lee"; not "Female Grand Master").
-        if head.casefold() in names.titles or (
-            _common(head, doc, names) and names.is_first(tokens[1])
-        ):
+        low = head.casefold()
+        role = low in names.titles or low in rules.role_words or low.endswith("ologist")
+        if role or (_common(head, doc, names) and names.is_first(tokens[1])):
             tokens.pop(0)
             continue
         break

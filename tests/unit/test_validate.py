@@ -39,6 +39,8 @@ NAMES = name_data()
         ("Kim Jong Un", "the un-named", "Kim Jong Un"),  # a Census name, and short
         ("Tom Image", "", "Tom Image"),  # two words are kept
         ("Astronomer Anthony Boccaletti", "", "Anthony Boccaletti"),  # nameparser title
+        ("Whistleblower Edward Snowden", "", "Edward Snowden"),  # role word (config)
+        ("Immunologist Kristian Andersen", "", "Kristian Andersen"),  # -ologist
         ("Lead Paul Sun Hyung Lee", "the lead actor", "Paul Sun Hyung Lee"),
         ("Female Grand Master", "female players", "Female Grand Master"),  # no first name next
         ("Will Smith Image", "you will see", "Will Smith"),  # Will is a first name
