@@ -28,6 +28,31 @@ Per mention, in order:
    (``Putin's press secretary``), fewer than two letters or digits, no letter at all, no
    capital letter in a cased script (``east coast``), or a lowercase prefix word
    (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay). Model spans are split at line breaks.
+6. **Validation** (``validate``, on by default; :mod:`etl.validate`, data named in
+   ``config/facets.yml``) of what the alias table does not know, with the document's text as
+   evidence of common words (a word it writes in lowercase; a noun when after "the"):
+
+   - before short mentions resolve, a person loses trailing caption, label and reporting words
+     (``Tom Tancredo Image``, ``Narendra Modi Announced``) and leading role words
+     (``Astronomer Anthony Boccaletti``), keeping two words;
+   - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
+   - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
+     Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no
+     Census name and a common word (``Atmospheric Science``) -> other, and so is a name without
+     a first name that begins a longer organisation or place of the document (``Hagia Sophia``
+     beside ``Hagia Sophia Museum``). A name none of whose words the data knows stays
+     (``Sergei Shoigu``) unless ``require_known``;
+   - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
+     writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
+     Court``), else is dropped; religions, ideologies (``-ism``), ``-phone`` words and ISO 639
+     languages, laws (``... Act``) -> other; roads -> place; a person's surname in the document
+     (``Trump`` beside ``Donald Trump``) or a name sharing a person's surname with a Census first
+     name (``Maya Rockeymoore Cummings``) -> person;
+   - organisations: ``House`` is never resolved (beside the ``White House`` it means the House
+     of Representatives);
+   - places: a one-word place that is the first name or surname of a person of the document and
+     is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
+     is dropped; a religion (``Islam``) -> other.
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
@@ -56,7 +81,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from etl.gazetteer import AliasEntry, AliasTable
 from etl.kinds import Kind
@@ -74,6 +99,18 @@ from etl.names import (
 )
 from etl.records import Entities
 from etl.text import fold_key
+from etl.validate import (
+    NO_DOC,
+    DocWords,
+    check_organization,
+    check_place,
+    doc_words,
+    is_event,
+    load_rules,
+    name_data,
+    person_kind,
+    strip_person,
+)
 
 
 @dataclass
@@ -198,20 +235,91 @@ def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | N
     return display_form(c.name, kind), kind, None
 
 
-def canonicalize(mentions: Iterable[Mention], table: AliasTable, model: str) -> Entities:
+class _Validator:
+    """The checks of :mod:`etl.validate` with what one document gives them."""
+
+    def __init__(self, text: str, require_known: bool) -> None:
+        self.doc: DocWords = doc_words(text) if text else NO_DOC
+        self.rules = load_rules()
+        self.names = name_data()
+        self.require_known = require_known
+        self.orgs: Counter[str] = Counter()
+        self.things: set[str] = set()  # longer organisation and place names
+        self.people: list[tuple[str, ...]] = []
+        self.person_names: list[str] = []
+
+    def strip(self, c: _Cand) -> _Cand:
+        if c.kind != "person" or c.entry is not None:
+            return c
+        name = strip_person(c.name, self.doc, self.rules, self.names)
+        return c if name == c.name else replace(c, name=name)
+
+    def learn(self, cands: list[_Cand], ctx: _Context) -> None:
+        for c in cands:
+            if c.kind in ("organization", "location") and (c.entry or " " in c.name):
+                name = c.entry.name if c.entry else display_form(c.name, c.kind)
+                self.things.add(name)
+                if c.kind == "organization":
+                    self.orgs[name] += 1
+        self.people = [p.parts for p in ctx.people]
+        self.person_names = [p.name for p in ctx.people]
+
+    def check(self, name: str, kind: Kind) -> tuple[str, Kind] | None:
+        if is_event(name, self.rules, self.names):
+            return name, "other"
+        if kind == "person":
+            k = person_kind(
+                name,
+                self.doc,
+                self.rules,
+                self.names,
+                things=self.things,
+                require_known=self.require_known,
+            )
+            return (name, k) if k else None
+        if kind == "organization":
+            return check_organization(
+                name, self.doc, self.rules, self.names, self.orgs, self.people, self.person_names
+            )
+        if kind == "location":
+            return check_place(
+                name, self.doc, self.rules, self.names, self.people, self.person_names
+            )
+        return name, kind
+
+
+def canonicalize(
+    mentions: Iterable[Mention],
+    table: AliasTable,
+    model: str,
+    *,
+    text: str = "",
+    validate: bool = True,
+    require_known: bool = False,
+) -> Entities:
     """Canonical, de-duplicated entities of one document with per-entity mention counts.
 
-    Give all mentions of the document at once (short mentions resolve against the others).
+    Give all mentions of the document at once (short mentions resolve against the others), and
+    its ``text`` for the checks of ``validate`` (which learn common words from it).
     Lists are ordered by salience: mentions, then name.
     """
     cands = [c for m in mentions for c in _candidates(m, table)]
+    check = _Validator(text, require_known) if validate else None
+    if check is not None:
+        cands = [check.strip(c) for c in cands]
     ctx = _context(cands)
+    if check is not None:
+        check.learn(cands, ctx)
     groups: dict[str, _Group] = {}
     memo: dict[tuple[str, Kind, str | None, int], tuple[str, Kind, AliasEntry | None] | None] = {}
     for c in cands:
         key = (c.name, c.kind, c.hint, id(c.entry))
         if key not in memo:
-            memo[key] = _resolve(c, ctx)
+            resolved = _resolve(c, ctx)
+            if check is not None and resolved is not None and resolved[2] is None:
+                checked = check.check(resolved[0], resolved[1])
+                resolved = None if checked is None else (*checked, None)
+            memo[key] = resolved
         resolved = memo[key]
         if resolved is None:
             continue

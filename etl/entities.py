@@ -125,11 +125,21 @@ def doc_mentions(doc: Doc) -> list[Mention]:
 
 
 def entities_from_mentions(
-    text: str, mentions: Sequence[Mention], table: AliasTable, model: str
+    text: str,
+    mentions: Sequence[Mention],
+    table: AliasTable,
+    model: str,
+    *,
+    validate: bool = True,
+    require_known: bool = False,
 ) -> Entities:
-    """Model spans plus alias-table matches over ``text``, canonicalised; the model's spans
-    are kept on the result (``Entities.spans``) for re-canonicalising later."""
-    found = canonicalize(merge_mentions(text, mentions, table.find(text)), table, model)
+    """Model spans plus alias-table matches over ``text``, canonicalised (and checked against
+    reference data, :mod:`etl.validate`); the model's spans are kept on the result
+    (``Entities.spans``) for re-canonicalising later."""
+    merged = merge_mentions(text, mentions, table.find(text))
+    found = canonicalize(
+        merged, table, model, text=text, validate=validate, require_known=require_known
+    )
     return replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
 
 
@@ -138,9 +148,14 @@ def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
     return entities_from_mentions(doc.text, doc_mentions(doc), table, model)
 
 
-def gazetteer_entities(text: str, table: AliasTable) -> Entities:
+def gazetteer_entities(
+    text: str, table: AliasTable, *, validate: bool = True, require_known: bool = False
+) -> Entities:
     """Entities from the alias table alone (languages without a model)."""
-    return canonicalize(mentions_from_matches(table.find(text)), table, GAZETTEER)
+    found = mentions_from_matches(table.find(text))
+    return canonicalize(
+        found, table, GAZETTEER, text=text, validate=validate, require_known=require_known
+    )
 
 
 def chunks(text: str, limit: int) -> list[tuple[int, str]]:
@@ -201,6 +216,11 @@ def _limit(model: LoadedModel, settings: EntitySettings) -> int:
     return max(1, min(settings.chunk_chars, model.nlp.max_length))
 
 
+def _checks(settings: EntitySettings) -> dict[str, bool]:
+    """Keyword arguments of the validation switches (:mod:`etl.validate`)."""
+    return {"validate": settings.validate, "require_known": settings.require_known}
+
+
 def _annotate(
     batch: Sequence[Article], settings: EntitySettings, table: AliasTable
 ) -> list[Entities]:
@@ -209,7 +229,7 @@ def _annotate(
     for i, article in enumerate(batch):
         model = model_for(article.language, settings)
         if model is None:
-            results[i] = gazetteer_entities(ner_text(article), table)
+            results[i] = gazetteer_entities(ner_text(article), table, **_checks(settings))
         else:
             by_model.setdefault(model.package, (model, []))[1].append(i)
     for model, idxs in by_model.values():
@@ -217,7 +237,9 @@ def _annotate(
         for i, text, mentions in zip(
             idxs, texts, _model_mentions(model, texts, settings), strict=True
         ):
-            results[i] = entities_from_mentions(text, mentions, table, model.name)
+            results[i] = entities_from_mentions(
+                text, mentions, table, model.name, **_checks(settings)
+            )
     return [r if r is not None else Entities() for r in results]
 
 

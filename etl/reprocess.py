@@ -303,18 +303,26 @@ def stored_docs(batch_uri: str) -> Iterator[Stored]:
         yield Stored(row["id"], row["source"])
 
 
-def recanonicalize(source: dict[str, Any], table: AliasTable) -> Entities | None:
+def recanonicalize(
+    source: dict[str, Any],
+    table: AliasTable,
+    *,
+    validate: bool = True,
+    require_known: bool = False,
+) -> Entities | None:
     """Entities of a stored document from its stored model spans and the current alias table;
     None when it has none stored (made before they were kept): it needs NER again."""
     model = str(source.get("entities_model") or "")
     text = ner_text(_article(source))
     if model == GAZETTEER:
-        return gazetteer_entities(text, table)
+        return gazetteer_entities(text, table, validate=validate, require_known=require_known)
     spans = source.get("ner_spans")
     if not isinstance(spans, list) or model in ("", "none"):
         return None
     mentions = [Mention(str(t), str(label), int(s), int(e)) for t, label, s, e in spans]
-    return entities_from_mentions(text, mentions, table, model)
+    return entities_from_mentions(
+        text, mentions, table, model, validate=validate, require_known=require_known
+    )
 
 
 def _article(source: dict[str, Any]) -> Article:
@@ -374,7 +382,10 @@ class Rederiver:
     def _from_spans(self, source: dict[str, Any]) -> Entities | None:
         if (source.get("pipeline") or {}).get("ner") != self.stages.ner:
             return None  # the model or its settings changed: the spans are stale too
-        return recanonicalize(source, self.table)
+        conf = self.settings.entities
+        return recanonicalize(
+            source, self.table, validate=conf.validate, require_known=conf.require_known
+        )
 
     def _with_ner(self, docs: list[Stored]) -> Iterator[dict[str, Any]]:
         """NER on the stored text; the entities stage yields one result per article, in order."""

@@ -1,0 +1,253 @@
+"""Facet validation rules: input -> expected, one small case per rule (etl.validate)."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.canonical import canonicalize
+from etl.gazetteer import AliasTable
+from etl.mentions import Mention
+from etl.validate import (
+    NO_DOC,
+    check_organization,
+    check_place,
+    doc_words,
+    is_event,
+    load_rules,
+    name_data,
+    parse_rules,
+    people_parts,
+    person_kind,
+    qualified,
+    strip_person,
+)
+
+RULES = load_rules()
+NAMES = name_data()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Tom Tancredo Image", "", "Tom Tancredo"),  # caption word (config)
+        ("Narendra Modi Announced", "", "Narendra Modi"),  # reporting verb (config)
+        ("Jane Roe Commented", "she commented on it", "Jane Roe"),  # lowercase in the text
+        ("Jane Roe Commented", "", "Jane Roe Commented"),  # no evidence: kept
+        ("James Webb Telescope", "the telescope", "James Webb Telescope"),  # a thing, not cut
+        ("Qaboos bin Said", "", "Qaboos bin Said"),  # after a particle: a name
+        ("Mario Ritter Jr.", "", "Mario Ritter Jr."),
+        ("Kim Jong Un", "the un-named", "Kim Jong Un"),  # a Census name, and short
+        ("Tom Image", "", "Tom Image"),  # two words are kept
+        ("Astronomer Anthony Boccaletti", "", "Anthony Boccaletti"),  # nameparser title
+        ("Whistleblower Edward Snowden", "", "Edward Snowden"),  # role word (config)
+        ("Immunologist Kristian Andersen", "", "Kristian Andersen"),  # -ologist
+        ("Lead Paul Sun Hyung Lee", "the lead actor", "Paul Sun Hyung Lee"),
+        ("Female Grand Master", "female players", "Female Grand Master"),  # no first name next
+        ("Will Smith Image", "you will see", "Will Smith"),  # Will is a first name
+        ("Pak Jong Chon", "", "Pak Jong Chon"),
+    ],
+)
+def test_strip_person(name: str, text: str, expected: str) -> None:
+    assert strip_person(name, doc_words(text), RULES, NAMES) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Sergei Shoigu", "", "person"),  # unknown to the Census: kept
+        ("Narendra Modi", "", "person"),
+        ("Kim Jong Un", "", "person"),
+        ("Ikehata Shuhei", "", "person"),
+        ("Mario Ritter Jr.", "", "person"),
+        ("James Webb Telescope", "", "other"),  # thing head (config)
+        ("John Radcliffe Hospital", "", "organization"),
+        ("Karl Marx Avenue", "", "location"),
+        ("John R. Lewis Voting Rights Act", "", "other"),  # law head
+        ("Atmospheric Science", "", "other"),
+        ("Arc Studio", "a recording studio", "other"),  # a noun after a determiner
+        ("Neo Nazi", "a neo-Nazi group", "other"),  # no name word, a common word
+        ("Doris Day", "the day", "person"),  # a Census surname
+        ("Goody Two Shoes", "", "person"),  # the data cannot tell (a song)
+    ],
+)
+def test_person_kind(name: str, text: str, expected: str) -> None:
+    assert person_kind(name, doc_words(text), RULES, NAMES) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Hagia Sophia", "other"),  # the start of a building's name, no first name
+        ("Tupua Tamasese Meaole", "other"),  # the hospital
+        ("James Webb", "person"),  # a first name: the person the telescope is named after
+        ("Sergei Shoigu", "person"),
+    ],
+)
+def test_person_kind_beside_things(name: str, expected: str) -> None:
+    things = ["Hagia Sophia Museum", "Tupua Tamasese Meaole Hospital", "James Webb Telescope"]
+    assert person_kind(name, NO_DOC, RULES, NAMES, things=things) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Sergei Shoigu", None),  # no Census name: dropped only when asked
+        ("Kim Jong Un", "person"),
+        ("Narendra Modi", "person"),  # Modi is a Census surname
+    ],
+)
+def test_person_kind_require_known(name: str, expected: str | None) -> None:
+    assert person_kind(name, NO_DOC, RULES, NAMES, require_known=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Hurricane Maria", True),
+        ("Tropical Storm Barry", True),
+        ("Bastille Day", True),
+        ("International Women's Day", True),
+        ("Martin Luther King Jr. Day", True),
+        ("Doris Day", False),  # a person named Day
+        ("National Hurricane Center", False),
+        ("Day", False),
+        ("Maria", False),
+    ],
+)
+def test_is_event(name: str, expected: bool) -> None:
+    assert is_event(name, RULES, NAMES) is expected
+
+
+PEOPLE = ["Donald Trump", "Elijah Cummings", "Bob Behnken", "Joe Biden"]
+ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White House": 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Court", "", ("Supreme Court", "organization")),  # the qualified form, most mentioned
+        ("House", "", None),  # not the White House: an ambiguous head is never resolved
+        ("Police", "", None),  # generic, no qualifier in the document
+        ("State", "", None),
+        ("Hydrogen", "hydrogen-rich air", None),  # a common word of the document
+        ("GitHub", "see github.com", ("GitHub", "organization")),  # only in a URL, mixed case
+        ("Reuters", "", ("Reuters", "organization")),
+        ("NASA", "", ("NASA", "organization")),  # acronym
+        ("Islam", "", ("Islam", "other")),  # religion
+        ("Francophone", "", ("Francophone", "other")),  # -phone
+        ("Communism", "", ("Communism", "other")),  # -ism
+        ("Arabic", "", ("Arabic", "other")),  # ISO 639 language
+        ("Trump", "", ("Donald Trump", "person")),  # a person's surname in the document
+        ("Wildlife Protection Act", "", ("Wildlife Protection Act", "other")),
+        ("US Route", "", ("US Route", "location")),
+        ("Maya Rockeymoore Cummings", "", ("Maya Rockeymoore Cummings", "person")),
+        ("Morgan Stanley", "", ("Morgan Stanley", "organization")),  # no such person here
+        ("Pepcid", "", ("Pepcid", "organization")),  # a product: the data cannot tell
+    ],
+)
+def test_check_organization(name: str, text: str, expected: tuple[str, str] | None) -> None:
+    got = check_organization(
+        name, doc_words(text), RULES, NAMES, ORGS, people_parts(PEOPLE), PEOPLE
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Behnken", "Behnken said", ("Bob Behnken", "person")),
+        ("Bidens", "the Bidens said", None),  # a family
+        ("Washington", "in Washington", ("Washington", "location")),  # written as a place
+        ("Moscow", "Moscow said", ("Moscow", "location")),
+        ("Behnken", "", ("Behnken", "location")),  # no text: no evidence
+        ("Elijah", "Elijah said", ("Elijah Cummings", "person")),  # a first name
+        ("Islam", "Islam", ("Islam", "other")),
+    ],
+)
+def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> None:
+    doc = doc_words(text)
+    assert check_place(name, doc, RULES, NAMES, people_parts(PEOPLE), PEOPLE) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [("Court", "Supreme Court"), ("Session", "Court of Session"), ("Police", None)],
+)
+def test_qualified(head: str, expected: str | None) -> None:
+    assert qualified(head, ORGS) == expected
+
+
+def test_doc_words() -> None:
+    doc = doc_words("The telescope saw it. Officials announced a neo-Nazi rally at www.x.com.")
+    assert {"telescope", "announced", "neo-Nazi", "neo"} <= doc.lower
+    assert doc.is_noun("Telescope") and not doc.is_noun("announced")
+    assert "com" not in doc.lower  # URLs are not the document's words
+
+
+def test_rules_from_config() -> None:
+    rules = parse_rules(
+        {
+            "persons": {"caption_words": ["Image"], "thing_heads": {"location": ["Avenue"]}},
+            "organizations": {"generic_heads": ["Court"], "ideology_suffixes": ["ism"]},
+            "events": {"first_words": ["Hurricane"], "last_words": ["Day"]},
+        }
+    )
+    assert rules.caption_words == {"image"}
+    assert rules.thing_heads == {"avenue": "location"}
+    assert rules.ideology_suffixes == ("ism",)
+    assert RULES.caption_words and RULES.generic_heads and RULES.event_first
+
+
+def test_census_names() -> None:
+    assert NAMES.is_first("Maya") and NAMES.is_known("Cummings") and not NAMES.is_known("Shoigu")
+    assert "jr" in NAMES.suffixes and "astronomer" in NAMES.titles
+
+
+def _ents(text: str, spans: list[tuple[str, str]], **kw: bool) -> dict[str, tuple[str, ...]]:
+    mentions = []
+    for surface, label in spans:
+        start = text.index(surface)
+        mentions.append(Mention(surface, label, start, start + len(surface)))
+    e = canonicalize(mentions, AliasTable([]), "m", text=text, **kw)
+    return {k: v for k, v in vars(e).items() if k in KINDS and v}
+
+
+KINDS = ("persons", "organizations", "locations", "other")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        (  # the caption word goes; the short mention resolves to the stripped name
+            "Tom Tancredo Image. Tancredo spoke.",
+            [("Tom Tancredo Image", "PERSON"), ("Tancredo", "GPE")],
+            {"persons": ("Tom Tancredo",)},
+        ),
+        (  # generic head resolves to the qualified organisation
+            "The Supreme Court ruled. The Court said.",
+            [("Supreme Court", "ORG"), ("Court", "ORG")],
+            {"organizations": ("Supreme Court",)},
+        ),
+        (
+            "Bob Behnken flew. Behnken said.",
+            [("Bob Behnken", "PERSON"), ("Behnken", "GPE"), ("Behnken", "GPE")],
+            {"persons": ("Bob Behnken",)},
+        ),
+        (
+            "After Hurricane Maria, Islam.",
+            [("Hurricane Maria", "GPE"), ("Islam", "ORG")],
+            {"other": ("Hurricane Maria", "Islam")},
+        ),
+    ],
+)
+def test_canonicalize_validates(text: str, spans: list[tuple[str, str]], expected: dict) -> None:
+    assert _ents(text, spans) == expected
+
+
+def test_validate_off_keeps_model_output() -> None:
+    text = "Tom Tancredo Image. The Court said."
+    spans = [("Tom Tancredo Image", "PERSON"), ("Court", "ORG")]
+    assert _ents(text, spans, validate=False) == {
+        "persons": ("Tom Tancredo Image",),
+        "organizations": ("Court",),
+    }
