@@ -218,7 +218,7 @@ def _limit(model: LoadedModel, settings: EntitySettings) -> int:
 
 def _checks(settings: EntitySettings) -> dict[str, bool]:
     """Keyword arguments of the validation switches (:mod:`etl.validate`)."""
-    return {"validate": settings.validate, "require_known": settings.require_known}
+    return {"validate": settings.validate_facets, "require_known": settings.require_known}
 
 
 def _annotate(

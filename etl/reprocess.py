@@ -384,7 +384,7 @@ class Rederiver:
             return None  # the model or its settings changed: the spans are stale too
         conf = self.settings.entities
         return recanonicalize(
-            source, self.table, validate=conf.validate, require_known=conf.require_known
+            source, self.table, validate=conf.validate_facets, require_known=conf.require_known
         )
 
     def _with_ner(self, docs: list[Stored]) -> Iterator[dict[str, Any]]:
