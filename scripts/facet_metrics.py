@@ -25,9 +25,11 @@ LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "facets"
 
 
 def fold(value: str) -> str:
-    """Comparison key: accents dropped, case folded, punctuation to spaces, spaces collapsed."""
+    """Comparison key: accents dropped, case folded, punctuation dropped, spaces collapsed."""
     text = unicodedata.normalize("NFKD", value)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # dots and apostrophes join ("U.S." = "US", "O'Donnell"); other punctuation separates
+    text = re.sub(r"[.'\u2019]", "", text)
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
