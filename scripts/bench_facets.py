@@ -20,6 +20,7 @@ Usage: ``.venv/bin/python scripts/bench_facets.py [--passes N] [--no-write] [--u
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -141,14 +142,13 @@ def resolved_countries(
 ) -> tuple[list[tuple[str, str | None]] | None, str]:
     """(place, resolved country) per place and article, or None and why not."""
     try:
-        from etl.geo import resolve_places  # type: ignore[attr-defined]
-    except ImportError as e:
+        resolve: Callable[..., Any] = importlib.import_module("etl.geo").resolve_places
+    except (ImportError, AttributeError) as e:
         return None, f"not measured: no etl.geo.resolve_places yet ({e})"
-    resolve: Callable[..., Any] = resolve_places
     pairs: list[tuple[str, str | None]] = []
     try:
-        for e in entities.values():
-            places = list(e.locations)
+        for ents in entities.values():
+            places = list(ents.locations)
             if not places:
                 continue
             try:
@@ -233,25 +233,25 @@ def table(base: Variant, pipe: Variant) -> list[str]:
             f"{len(p.unlabelled)} unlabelled) | ≥ 95% | {verdict_min(p.value, PRECISION_MIN)} |"
         )
     for typ in TYPES:
-        b, p = base.recall[typ], pipe.recall[typ]
-        floor = None if b.value is None else b.value - RECALL_DROP_MAX
+        br, pr = base.recall[typ], pipe.recall[typ]
+        floor = None if br.value is None else br.value - RECALL_DROP_MAX
         rows.append(
-            f"| Recall, {FACET[typ]} ({b.total} entities) | {pct(b.value)} "
-            f"({b.found}) | {pct(p.value)} ({p.found}) | ≥ baseline − 2 points "
-            f"| {verdict_min(p.value, floor) if floor is not None else 'not measured'} |"
+            f"| Recall, {FACET[typ]} ({br.total} entities) | {pct(br.value)} "
+            f"({br.found}) | {pct(pr.value)} ({pr.found}) | ≥ baseline − 2 points "
+            f"| {verdict_min(pr.value, floor) if floor is not None else 'not measured'} |"
         )
     for typ in TYPES:
-        b, p = base.recall_any[typ], pipe.recall_any[typ]
+        ba, pa = base.recall_any[typ], pipe.recall_any[typ]
         rows.append(
-            f"| Recall in any facet, {FACET[typ]} | {pct(b.value)} ({b.found}) "
-            f"| {pct(p.value)} ({p.found}) | (found, any type) | |"
+            f"| Recall in any facet, {FACET[typ]} | {pct(ba.value)} ({ba.found}) "
+            f"| {pct(pa.value)} ({pa.found}) | (found, any type) | |"
         )
     for typ in TYPES:
-        b, p = base.splits[typ], pipe.splits[typ]
+        bs, ps = base.splits[typ], pipe.splits[typ]
         rows.append(
-            f"| Split entities, {FACET[typ]} | {pct(b.value)} ({b.split}/{b.entities}) "
-            f"| {pct(p.value)} ({p.split}/{p.entities}) | ≤ 1% "
-            f"| {verdict_max(p.value, SPLITS_MAX)} |"
+            f"| Split entities, {FACET[typ]} | {pct(bs.value)} ({bs.split}/{bs.entities}) "
+            f"| {pct(ps.value)} ({ps.split}/{ps.entities}) | ≤ 1% "
+            f"| {verdict_max(ps.value, SPLITS_MAX)} |"
         )
     added = pipe.seconds / base.seconds - 1 if base.seconds else None
     rows.append(

@@ -245,7 +245,7 @@ def test_split_share(
 
 
 def test_entities_and_pairs_from_records() -> None:
-    values = [
+    values: list[dict[str, Any]] = [
         {"type": "person", "value": "Richard Guy", "verdict": "right", "entity": "Richard K. Guy"},
         {"type": "person", "value": "Tom Image", "verdict": "wrong", "entity": None},
     ]
@@ -279,7 +279,7 @@ def test_split_candidates(values: list[str], typ: str, expected: list[tuple[str,
 
 
 def test_country_labels() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"type": "location", "value": "Paris", "verdict": "right", "country": "FR"},
         {"type": "location", "value": "Pacific", "verdict": "right", "country": None},
         {"type": "location", "value": "Pelosi", "verdict": "wrong_type", "country": None},
