@@ -2,7 +2,7 @@
 ``tests/data/facets/`` (see its GUIDE.md), without Elasticsearch.
 
 One run annotates the corpus with the entities stage (:func:`etl.entities.add_entities`) twice:
-with ``entities.validate`` off (the canonicalised model output, the baseline) and on (the
+with ``entities.validate_facets`` off (the canonicalised model output, the baseline) and on (the
 pipeline), and reports per type:
 
 - precision over the labelled distinct values present in the output (labelled / unlabelled);
@@ -81,7 +81,7 @@ def read_articles(path: Path) -> list[Article]:
 
 
 def with_validate(settings: Settings, on: bool) -> Settings:
-    entities = settings.entities.model_copy(update={"validate": on})
+    entities = settings.entities.model_copy(update={"validate_facets": on})
     return settings.model_copy(update={"entities": entities})
 
 
@@ -280,7 +280,7 @@ def section(
         "## Facet quality (`scripts/bench_facets.py`)",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}. Wikinews corpus "
-        f"({len(base.entities)} articles), the entities stage run with `entities.validate` off "
+        f"({len(base.entities)} articles), the entities stage run with `entities.validate_facets` off "
         "(baseline: the canonicalised model output) and on (pipeline) in the same process, "
         f"after a warm-up of both on {WARMUP} articles; times are the best CPU time of {passes} "
         "interleaved passes (other processes share the two cores; wall time shown too).",
