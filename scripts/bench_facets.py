@@ -46,6 +46,7 @@ from facet_metrics import (
     country_labels,
     entities_of,
     fold,
+    held_out,
     load_jsonl,
     precision,
     recall,
@@ -56,6 +57,7 @@ from facet_metrics import (
 )
 
 from etl.entities import add_entities
+from etl.merges import apply_merges, merge_map
 from etl.records import Article, Entities, SourceInfo
 from etl.settings import Settings, load_settings
 
@@ -179,6 +181,8 @@ class Variant:
     splits: dict[str, Splits]
     countries: Accuracy | None
     countries_note: str
+    held_out: dict[str, Precision]
+    merged: int  # person values the corpus merge pass merged
 
 
 def measure(
@@ -189,18 +193,32 @@ def measure(
     labels: Mapping[str, list[dict[str, Any]]],
     settings: Settings,
 ) -> Variant:
+    merges: dict[str, str] = {}
+    if settings.entities.validate_facets and settings.entities.merge_middle_names:
+        # What the curation pass does from the index after the load, over the whole corpus.
+        counts: dict[str, int] = {}
+        for e in entities.values():
+            for p in e.persons:
+                counts[p] = counts.get(p, 0) + 1
+        merges = merge_map(counts)
+        entities = {doc: apply_merges(e, merges) for doc, e in entities.items()}
     out = facets(entities)
     values, articles, splits = labels["values"], labels["articles"], labels["splits"]
-    prec, rec, rec_any, spl = {}, {}, {}, {}
+    prec, rec, rec_any, spl, held = {}, {}, {}, {}, {}
     for typ in TYPES:
         present = all_values(entities, typ)
         prec[typ] = precision(present, verdicts(values, typ))
+        held[typ] = precision(
+            present, {k: v for k, v in verdicts(values, typ).items() if held_out(k)}
+        )
         rec[typ] = recall(articles, out, typ)
         rec_any[typ] = recall(articles, out, typ, any_type=True)
         spl[typ] = split_share(present, entities_of(values, typ), same_pairs(splits, typ))
     pairs, note = resolved_countries(entities, settings)
     acc = country_accuracy(pairs, country_labels(values)) if pairs is not None else None
-    return Variant(name, seconds, wall, entities, prec, rec, rec_any, spl, acc, note)
+    return Variant(
+        name, seconds, wall, entities, prec, rec, rec_any, spl, acc, note, held, len(merges)
+    )
 
 
 def pct(x: float | None) -> str:
@@ -231,6 +249,13 @@ def table(base: Variant, pipe: Variant) -> list[str]:
             f"| Precision, {FACET[typ]} | {pct(b.value)} ({b.right}/{b.judged}; "
             f"{len(b.unlabelled)} unlabelled) | {pct(p.value)} ({p.right}/{p.judged}; "
             f"{len(p.unlabelled)} unlabelled) | ≥ 95% | {verdict_min(p.value, PRECISION_MIN)} |"
+        )
+    for typ in TYPES:
+        b, p = base.held_out[typ], pipe.held_out[typ]
+        rows.append(
+            f"| Precision, {FACET[typ]}, held-out half | {pct(b.value)} ({b.right}/{b.judged}) "
+            f"| {pct(p.value)} ({p.right}/{p.judged}) | ≥ 95% "
+            f"| {verdict_min(p.value, PRECISION_MIN)} |"
         )
     for typ in TYPES:
         br, pr = base.recall[typ], pipe.recall[typ]
