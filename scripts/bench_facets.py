@@ -305,7 +305,8 @@ def section(
         "## Facet quality (`scripts/bench_facets.py`)",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}. Wikinews corpus "
-        f"({len(base.entities)} articles), the entities stage run with `entities.validate_facets` off "
+        f"({len(base.entities)} articles), the entities stage run with "
+        "`entities.validate_facets` off "
         "(baseline: the canonicalised model output) and on (pipeline) in the same process, "
         f"after a warm-up of both on {WARMUP} articles; times are the best CPU time of {passes} "
         "interleaved passes (other processes share the two cores; wall time shown too).",
