@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from etl.batching import cut
 from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable, load_alias_table
+from etl.geo import locate
 from etl.mentions import LABEL_KIND, Mention, mentions_from_matches, merge_mentions
 from etl.records import Article, Entities, Quarantine
 from etl.settings import EntitySettings, Settings
@@ -125,12 +126,14 @@ def doc_mentions(doc: Doc) -> list[Mention]:
 
 
 def entities_from_mentions(
-    text: str, mentions: Sequence[Mention], table: AliasTable, model: str
+    text: str, mentions: Sequence[Mention], table: AliasTable, model: str, *, geo: bool = True
 ) -> Entities:
     """Model spans plus alias-table matches over ``text``, canonicalised; the model's spans
-    are kept on the result (``Entities.spans``) for re-canonicalising later."""
+    are kept on the result (``Entities.spans``) for re-canonicalising later. With ``geo``,
+    places get their countries and points (:func:`etl.geo.locate`)."""
     found = canonicalize(merge_mentions(text, mentions, table.find(text)), table, model)
-    return replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
+    found = replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
+    return locate(found, table) if geo else found
 
 
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
@@ -138,9 +141,10 @@ def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
     return entities_from_mentions(doc.text, doc_mentions(doc), table, model)
 
 
-def gazetteer_entities(text: str, table: AliasTable) -> Entities:
+def gazetteer_entities(text: str, table: AliasTable, *, geo: bool = True) -> Entities:
     """Entities from the alias table alone (languages without a model)."""
-    return canonicalize(mentions_from_matches(table.find(text)), table, GAZETTEER)
+    found = canonicalize(mentions_from_matches(table.find(text)), table, GAZETTEER)
+    return locate(found, table) if geo else found
 
 
 def chunks(text: str, limit: int) -> list[tuple[int, str]]:
@@ -209,7 +213,7 @@ def _annotate(
     for i, article in enumerate(batch):
         model = model_for(article.language, settings)
         if model is None:
-            results[i] = gazetteer_entities(ner_text(article), table)
+            results[i] = gazetteer_entities(ner_text(article), table, geo=settings.validate)
         else:
             by_model.setdefault(model.package, (model, []))[1].append(i)
     for model, idxs in by_model.values():
@@ -217,7 +221,9 @@ def _annotate(
         for i, text, mentions in zip(
             idxs, texts, _model_mentions(model, texts, settings), strict=True
         ):
-            results[i] = entities_from_mentions(text, mentions, table, model.name)
+            results[i] = entities_from_mentions(
+                text, mentions, table, model.name, geo=settings.validate
+            )
     return [r if r is not None else Entities() for r in results]
 
 

@@ -195,18 +195,20 @@ def stored_docs(batch_uri: str) -> Iterator[Stored]:
         yield Stored(row["id"], row["source"])
 
 
-def recanonicalize(source: dict[str, Any], table: AliasTable) -> Entities | None:
+def recanonicalize(
+    source: dict[str, Any], table: AliasTable, *, geo: bool = True
+) -> Entities | None:
     """Entities of a stored document from its stored model spans and the current alias table;
     None when it has none stored (made before they were kept): it needs NER again."""
     model = str(source.get("entities_model") or "")
     text = ner_text(_article(source))
     if model == GAZETTEER:
-        return gazetteer_entities(text, table)
+        return gazetteer_entities(text, table, geo=geo)
     spans = source.get("ner_spans")
     if not isinstance(spans, list) or model in ("", "none"):
         return None
     mentions = [Mention(str(t), str(label), int(s), int(e)) for t, label, s, e in spans]
-    return entities_from_mentions(text, mentions, table, model)
+    return entities_from_mentions(text, mentions, table, model, geo=geo)
 
 
 def _article(source: dict[str, Any]) -> Article:
@@ -264,7 +266,7 @@ class Rederiver:
     def _from_spans(self, source: dict[str, Any]) -> Entities | None:
         if (source.get("pipeline") or {}).get("ner") != self.stages.ner:
             return None  # the model or its settings changed: the spans are stale too
-        return recanonicalize(source, self.table)
+        return recanonicalize(source, self.table, geo=self.settings.entities.validate)
 
     def _with_ner(self, docs: list[Stored]) -> Iterator[dict[str, Any]]:
         """NER on the stored text; the entities stage yields one result per article, in order."""
