@@ -17,13 +17,19 @@ Ambiguity (a name with candidates in more than one country: "Paris", "Georgia", 
 decided per document, in this order:
 
 1. the alias table's own ``country``/``point`` for the value, if it gives them;
-2. the document's context: the countries its places name or lie in, counting only places that
-   are not ambiguous themselves; when the candidates of some countries are in it and the others
-   not, only those are kept;
-3. weight: of the candidates left, one country's best is kept when its population is at least
-   ``ambiguity_ratio`` times every other country's best (Paris, France over Paris, Texas);
-   subdivisions weigh ``subdivision_weight``, US states the sum of their cities;
+2. weight: each candidate weighs its population (subdivisions ``subdivision_weight``, US states
+   the sum of their cities), times ``context_boost`` when the document's context holds its
+   country. The context is the countries the document's other places name or lie in, counting
+   only places that are not ambiguous themselves;
+3. one country's best candidate is kept when it outweighs every other country's best
+   ``ambiguity_ratio`` times: Paris, France (2.1 million) over Paris, Texas (25,000) without
+   context, Paris, Texas in a document that names Texas, and neither in one that names Texas
+   and France; "Moscow" stays Moscow, Russia next to "United States" only if Russia is named
+   too, else it is left ambiguous (10.4 million against 25,000 x 1,000);
 4. else the value is left without country and point.
+
+A candidate found only by a GeoNames alternate name ("Angara", an old name of Ankara, and a
+rocket) counts only in a document whose context holds its country.
 
 Within one country a country beats a city, which beats a subdivision ("New York" is the city).
 A value the reference data does not know keeps no geo, and is not dropped.
@@ -72,6 +78,7 @@ class PlacesConfig:
     alternate_names_min_population: int = 100_000
     subdivision_weight: float = 1_000_000
     ambiguity_ratio: float = 5.0
+    context_boost: float = 1000.0
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -85,6 +92,7 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         alternate_names_min_population=int(d.get("alternate_names_min_population", 100_000)),
         subdivision_weight=float(d.get("subdivision_weight", 1_000_000)),
         ambiguity_ratio=float(d.get("ambiguity_ratio", 5.0)),
+        context_boost=float(d.get("context_boost", 1000.0)),
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
     )
@@ -121,6 +129,7 @@ class GeoIndex:
     continents: Mapping[str, Place]
     suffixes: frozenset[str]
     ratio: float
+    boost: float
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
@@ -351,6 +360,7 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         continents=continents,
         suffixes=frozenset(s.casefold() for s in conf.region_suffixes),
         ratio=conf.ambiguity_ratio,
+        boost=conf.context_boost,
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -383,25 +393,26 @@ def _best(cands: Iterable[Place]) -> Place:
     return min(cands, key=lambda p: (_KIND_ORDER[p.kind], -p.weight))
 
 
-def choose(cands: Sequence[Place], context: Iterable[str], ratio: float) -> Place | None:
+def choose(
+    cands: Sequence[Place], context: Iterable[str], ratio: float, boost: float = 1000.0
+) -> Place | None:
     """The place of ``cands`` a document with places in ``context`` countries means, or None
     when it stays ambiguous (the rule is in the module docstring)."""
-    if not cands:
-        return None
     ctx = set(context)
-    cands = [p for p in cands if not p.alternate or ctx & set(p.countries)]
-    if not cands:
+    pool = [p for p in cands if not p.alternate or ctx & set(p.countries)]
+    if not pool:
         return None
-    pool = [p for p in cands if ctx & set(p.countries)]
-    if not pool or len(pool) == len(cands):
-        pool = list(cands)
     if _one_country(pool):
         return _best(pool)
     by_country: dict[tuple[str, ...], list[Place]] = {}
     for p in pool:
         by_country.setdefault(p.countries, []).append(p)
-    ranked = sorted(by_country.values(), key=lambda ps: -max(p.weight for p in ps))
-    top, second = (max(p.weight for p in ps) for ps in ranked[:2])
+
+    def weight(ps: list[Place]) -> float:
+        return max(p.weight for p in ps) * (boost if ctx & set(ps[0].countries) else 1.0)
+
+    ranked = sorted(by_country.values(), key=weight, reverse=True)
+    top, second = weight(ranked[0]), weight(ranked[1])
     if top > 0 and top >= ratio * second:
         return _best(ranked[0])
     return None
@@ -436,7 +447,7 @@ def resolve_places(
             context.update(cands[name][0].countries)
     out: dict[str, Place | None] = {}
     for name in locations:
-        ref = choose(cands[name], context, index.ratio)
+        ref = choose(cands[name], context, index.ratio, index.boost)
         alias = aliases[name]
         out[name] = _with_alias(alias, ref) if alias is not None else ref
     return out
