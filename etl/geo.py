@@ -28,6 +28,7 @@ decided per document, in this order:
    too, else it is left ambiguous (10.4 million against 25,000 x 1,000);
 4. else the value is left without country and point.
 
+A country's name is never a city's (Venezuela, Cuba), though it may be a region's (Georgia, US).
 A candidate found only by a GeoNames alternate name ("Angara", an old name of Ankara, and a
 rocket) counts only in a document whose context holds its country.
 
@@ -253,12 +254,14 @@ class _Builder:
         self.names: dict[str, list[Place]] = {}
         self.stems: dict[str, list[Place]] = {}
 
-    def add(self, index: dict[str, list[Place]], name: str, place: Place) -> None:
+    def add(
+        self, index: dict[str, list[Place]], name: str, place: Place, primary: Place | None = None
+    ) -> None:
         key = _key(name)
         if not key:
             return
         found = index.setdefault(key, [])
-        if place.alternate and replace(place, alternate=False) in found:
+        if primary is not None and primary in found:
             return  # "Sao Paulo" beside "São Paulo": the name itself
         if place not in found:
             found.append(place)
@@ -278,14 +281,19 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         k = (c["countrycode"], _key(c["name"]))
         if k not in capitals or c["population"] > capitals[k]["population"]:
             capitals[k] = c
-    for c in cities:  # a capital GeoNames calls by another name ("Astana", "Nur-Sultan")
-        if c["population"] >= conf.alternate_names_min_population:
-            for alt in c.get("alternatenames") or ():
-                if alt.isascii():
-                    capitals.setdefault((c["countrycode"], _key(alt)), c)
+    countries = gc.get_countries()
+    for iso, c in countries.items():  # a capital GeoNames calls by another name ("Astana")
+        k = (iso, _key(c.get("capital") or ""))
+        if k[1] and k not in capitals:
+            for city in cities:
+                if city["countrycode"] == iso and any(
+                    _key(a) == k[1] for a in city.get("alternatenames") or () if a.isascii()
+                ):
+                    capitals[k] = city
+                    break
 
     country_place: dict[str, Place] = {}
-    for iso, c in gc.get_countries().items():
+    for iso, c in countries.items():
         cap = capitals.get((iso, _key(c.get("capital") or "")))
         point = (float(cap["latitude"]), float(cap["longitude"])) if cap else None
         place = Place(c["name"], "country", (iso,), point, float(c.get("population") or 0))
@@ -326,6 +334,12 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         full, stems = _subdivision_forms(sub.name)
         if all(w in _GENERIC for w in re.split(r"[\s-]+", full[0].casefold())):
             continue
+        if sub.code.split("-", 1)[1] in country_place:
+            # CN-TW "Taiwan Sheng", US-PR "Puerto Rico": ISO 3166-1 gives them their own code,
+            # which a map and a Countries facet want (Georgia, US-GA, is kept: GA is Gabon's).
+            own = country_place[sub.code.split("-", 1)[1]]
+            if _key(own.name) in {_key(n) for n in (*full, *stems)}:
+                continue
         place = Place(full[0], "subdivision", (sub.country_code,), point, weight)
         for name in full:
             b.add(b.names, name, place)
@@ -341,13 +355,13 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
             float(c["population"]),
         )
         b.add(b.names, c["name"], place)
-        place = replace(place, alternate=True)
         if c["population"] >= conf.alternate_names_min_population:
+            other = replace(place, alternate=True)
             # ASCII ones only: GeoNames lists "Sao Paulo" beside "São Paulo", and the other
             # scripts' spellings never reach an English model's place values.
             for alt in c.get("alternatenames") or ():
-                if alt.isascii() and any(ch.isupper() for ch in alt):  # a name, not a word
-                    b.add(b.names, alt, place)
+                if alt.isascii() and alt != alt.lower():  # a name, not a word
+                    b.add(b.names, alt, other, place)
 
     continents = {
         fold_key(c["name"]): Place(c["name"], "continent")
@@ -390,7 +404,9 @@ def _sure(cands: Sequence[Place]) -> bool:
 
 
 def _best(cands: Iterable[Place]) -> Place:
-    return min(cands, key=lambda p: (_KIND_ORDER[p.kind], -p.weight))
+    # A name's own place before one that has it as an alternate ("Oklahoma": the state, not
+    # Oklahoma City; "Goa": the state, not Mormugao).
+    return min(cands, key=lambda p: (p.alternate, _KIND_ORDER[p.kind], -p.weight))
 
 
 def choose(
@@ -400,6 +416,10 @@ def choose(
     when it stays ambiguous (the rule is in the module docstring)."""
     ctx = set(context)
     pool = [p for p in cands if not p.alternate or ctx & set(p.countries)]
+    if any(p.kind == "country" for p in pool):
+        # A country's name means the country, not a town named after it (Venezuela, Cuba;
+        # Armenia, Colombia; "Benin" for Benin City); a region may still compete (Georgia).
+        pool = [p for p in pool if p.kind != "city"]
     if not pool:
         return None
     if _one_country(pool):
