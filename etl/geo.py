@@ -18,14 +18,17 @@ decided per document, in this order:
 
 1. the alias table's own ``country``/``point`` for the value, if it gives them;
 2. weight: each candidate weighs its population (subdivisions ``subdivision_weight``, US states
-   the sum of their cities), times ``context_boost`` when the document's context holds its
-   country. The context is the countries the document's other places name or lie in, counting
-   only places that are not ambiguous themselves;
+   the sum of their cities), times ``context_boost`` (1,000) when a city or region of the
+   document lies in its country, or ``country_boost`` (30) when the document only names that
+   country (weak evidence: the United States is named everywhere). Only places that are not
+   ambiguous themselves give context;
 3. one country's best candidate is kept when it outweighs every other country's best
-   ``ambiguity_ratio`` times: Paris, France (2.1 million) over Paris, Texas (25,000) without
-   context, Paris, Texas in a document that names Texas, and neither in one that names Texas
-   and France; "Moscow" stays Moscow, Russia next to "United States" only if Russia is named
-   too, else it is left ambiguous (10.4 million against 25,000 x 1,000);
+   ``ambiguity_ratio`` (5) times (a candidate in the same first-level region as another
+   place of the document, a US state or a city's GeoNames admin1, weighs ``context_boost``
+   squared): Paris, France (2.1 million) over Paris, Texas (25,000) without
+   context; Paris, Texas next to "Texas" or "Dallas"; neither next to "United States" alone
+   (2.1 million against 750,000: on Wikinews those were the Paris Agreement); Moscow, Russia
+   next to "United States" (10.4 million against 750,000);
 4. else the value is left without country and point.
 
 A country's name is never a city's (Venezuela, Cuba), though it may be a region's (Georgia, US).
@@ -80,6 +83,7 @@ class PlacesConfig:
     subdivision_weight: float = 1_000_000
     ambiguity_ratio: float = 5.0
     context_boost: float = 1000.0
+    country_boost: float = 30.0
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -94,6 +98,7 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         subdivision_weight=float(d.get("subdivision_weight", 1_000_000)),
         ambiguity_ratio=float(d.get("ambiguity_ratio", 5.0)),
         context_boost=float(d.get("context_boost", 1000.0)),
+        country_boost=float(d.get("country_boost", 30.0)),
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
     )
@@ -119,6 +124,7 @@ class Place:
     # Found by one of GeoNames' alternate names only ("Angara" is an old name of Ankara, and
     # a rocket): such a candidate counts only in a document that names its country.
     alternate: bool = False
+    region: str | None = None  # first-level region, "US-TX": a city's, or a US state itself
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class GeoIndex:
     suffixes: frozenset[str]
     ratio: float
     boost: float
+    country_boost: float
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
@@ -158,8 +165,8 @@ class GeoIndex:
         )
 
 
-# Subdivision names made of these words only ("West", "Centre", "North East") are directions
-# in English text, not the regions of Cameroon, Burkina Faso or Botswana.
+# Subdivision names made of these words only ("West", "Centre", "North East", "Bay", "Pool")
+# are words in English text, not the regions of Cameroon, Botswana, Somalia or Congo.
 _GENERIC = frozenset(
     {
         "north",
@@ -179,6 +186,10 @@ _GENERIC = frozenset(
         "capital",
         "coast",
         "islands",
+        "bay",
+        "pool",
+        "lakes",
+        "plateau",
     }
 )
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
@@ -340,7 +351,8 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
             own = country_place[sub.code.split("-", 1)[1]]
             if _key(own.name) in {_key(n) for n in (*full, *stems)}:
                 continue
-        place = Place(full[0], "subdivision", (sub.country_code,), point, weight)
+        region = sub.code if sub.country_code == "US" else None  # GeoNames' admin1 codes
+        place = Place(full[0], "subdivision", (sub.country_code,), point, weight, region=region)
         for name in full:
             b.add(b.names, name, place)
         for stem in stems:
@@ -353,6 +365,7 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
             (c["countrycode"],),
             (float(c["latitude"]), float(c["longitude"])),
             float(c["population"]),
+            region=f"{c['countrycode']}-{c['admin1code']}",
         )
         b.add(b.names, c["name"], place)
         if c["population"] >= conf.alternate_names_min_population:
@@ -375,6 +388,7 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         suffixes=frozenset(s.casefold() for s in conf.region_suffixes),
         ratio=conf.ambiguity_ratio,
         boost=conf.context_boost,
+        country_boost=conf.country_boost,
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -398,9 +412,19 @@ def _one_country(cands: Sequence[Place]) -> bool:
     return len({p.countries for p in cands}) == 1
 
 
-def _sure(cands: Sequence[Place]) -> bool:
+def _plausible(cands: Iterable[Place], context: Mapping[str, float]) -> list[Place]:
+    pool = [p for p in cands if not p.alternate or set(context) & set(p.countries)]
+    if any(p.kind == "country" for p in pool):
+        # A country's name means the country, not a town named after it (Venezuela, Cuba;
+        # Armenia, Colombia; "Benin" for Benin City); a region may still compete (Georgia).
+        pool = [p for p in pool if p.kind != "city"]
+    return pool
+
+
+def _sure(cands: Sequence[Place]) -> Place | None:
     # Context comes only from places that are not ambiguous themselves.
-    return bool(cands) and not any(p.alternate for p in cands) and _one_country(cands)
+    pool = _plausible(cands, {})
+    return _best(pool) if pool and _one_country(pool) else None
 
 
 def _best(cands: Iterable[Place]) -> Place:
@@ -409,17 +433,10 @@ def _best(cands: Iterable[Place]) -> Place:
     return min(cands, key=lambda p: (p.alternate, _KIND_ORDER[p.kind], -p.weight))
 
 
-def choose(
-    cands: Sequence[Place], context: Iterable[str], ratio: float, boost: float = 1000.0
-) -> Place | None:
-    """The place of ``cands`` a document with places in ``context`` countries means, or None
-    when it stays ambiguous (the rule is in the module docstring)."""
-    ctx = set(context)
-    pool = [p for p in cands if not p.alternate or ctx & set(p.countries)]
-    if any(p.kind == "country" for p in pool):
-        # A country's name means the country, not a town named after it (Venezuela, Cuba;
-        # Armenia, Colombia; "Benin" for Benin City); a region may still compete (Georgia).
-        pool = [p for p in pool if p.kind != "city"]
+def choose(cands: Sequence[Place], context: Mapping[str, float], ratio: float) -> Place | None:
+    """The place of ``cands`` a document whose context is ``context`` (country -> how much more
+    a candidate there weighs) means, or None when it stays ambiguous (see the module)."""
+    pool = _plausible(cands, context)
     if not pool:
         return None
     if _one_country(pool):
@@ -429,7 +446,9 @@ def choose(
         by_country.setdefault(p.countries, []).append(p)
 
     def weight(ps: list[Place]) -> float:
-        return max(p.weight for p in ps) * (boost if ctx & set(ps[0].countries) else 1.0)
+        boosts = [context.get(c, 1.0) for c in ps[0].countries]
+        boosts += [context.get(p.region, 1.0) for p in ps if p.region]
+        return max(p.weight for p in ps) * max(boosts, default=1.0)
 
     ranked = sorted(by_country.values(), key=weight, reverse=True)
     top, second = weight(ranked[0]), weight(ranked[1])
@@ -458,16 +477,21 @@ def resolve_places(
     index = index or reference()
     cands = {name: index.candidates(name) for name in locations}
     aliases = {name: _alias_place(name, table) for name in locations}
-    context: set[str] = set()
+    context: dict[str, float] = {}
     for name in locations:
         alias = aliases[name]
-        if alias is not None and alias.countries:
-            context.update(alias.countries)
-        elif _sure(cands[name]):
-            context.update(cands[name][0].countries)
+        sure = alias if alias is not None and alias.countries else _sure(cands[name])
+        if sure is not None:
+            # A country named is weak evidence (the United States is named everywhere); a
+            # city or region there is strong.
+            boost = index.country_boost if sure.kind == "country" else index.boost
+            for c in sure.countries:
+                context[c] = max(context.get(c, 1.0), boost)
+            if sure.region:  # "Idaho", "Boise": Moscow, Idaho (25,000) over Moscow, Russia
+                context[sure.region] = index.boost * index.boost
     out: dict[str, Place | None] = {}
     for name in locations:
-        ref = choose(cands[name], context, index.ratio, index.boost)
+        ref = choose(cands[name], context, index.ratio)
         alias = aliases[name]
         out[name] = _with_alias(alias, ref) if alias is not None else ref
     return out

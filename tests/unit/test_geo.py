@@ -82,9 +82,16 @@ def test_one_name(name: str, country: str | None) -> None:
     [
         ("Paris", ("France",), "FR"),
         ("Paris", ("Texas",), "US"),
-        ("Paris", ("United States",), "US"),
-        ("Paris", ("Texas", "France"), "FR"),  # both in context: population decides
-        ("Moscow", ("United States",), None),  # Idaho x 1,000 against Russia's 10 million
+        ("Paris", ("Dallas",), "US"),
+        ("Paris", ("United States",), None),  # a country named is weak evidence
+        ("Paris", ("Dallas", "France"), "US"),  # a city in Texas is stronger than a country
+        ("Paris", ("Texas", "France"), "US"),
+        ("Moscow", ("United States",), "RU"),  # Idaho x 30 against Russia's 10 million
+        ("Moscow", ("Idaho",), "US"),
+        ("San Juan", ("Puerto Rico", "United States"), "PR"),
+        ("Venezuela", ("Cuba",), "VE"),  # a country's name is no town's
+        ("Taiwan", ("China",), "TW"),  # not ISO 3166-2's CN-TW
+        ("Oklahoma", (), "US"),
         ("Moscow", ("United States", "Russia"), "RU"),
         ("Georgia", ("Tbilisi",), "GE"),
         ("Georgia", ("Atlanta",), "US"),
@@ -171,7 +178,7 @@ def test_ratio_rule(
     weights: tuple[tuple[str, int], ...], ratio: float, expected: str | None
 ) -> None:
     cands = [Place("X", "city", (cc,), (0.0, 0.0), float(w)) for cc, w in weights]
-    got = choose(cands, (), ratio)
+    got = choose(cands, {}, ratio)
     assert (got.countries[0] if got else None) == expected
 
 
