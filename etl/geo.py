@@ -18,17 +18,16 @@ decided per document, in this order:
 
 1. the alias table's own ``country``/``point`` for the value, if it gives them;
 2. weight: each candidate weighs its population (subdivisions ``subdivision_weight``, US states
-   the sum of their cities), times ``context_boost`` (1,000) when a city or region of the
-   document lies in its country, or ``country_boost`` (30) when the document only names that
-   country (weak evidence: the United States is named everywhere). Only places that are not
-   ambiguous themselves give context;
+   the sum of their cities), times ``country_boost`` (30) when another place of the document
+   is or lies in its country, or ``region_boost`` (1,000,000) when another lies in its
+   first-level region (a US state, or a city's GeoNames admin1). Only places that are not
+   ambiguous themselves give context. A country is weak evidence (the United States and
+   Washington are named in world news everywhere), a region strong;
 3. one country's best candidate is kept when it outweighs every other country's best
-   ``ambiguity_ratio`` (5) times (a candidate in the same first-level region as another
-   place of the document, a US state or a city's GeoNames admin1, weighs ``context_boost``
-   squared): Paris, France (2.1 million) over Paris, Texas (25,000) without
-   context; Paris, Texas next to "Texas" or "Dallas"; neither next to "United States" alone
-   (2.1 million against 750,000: on Wikinews those were the Paris Agreement); Moscow, Russia
-   next to "United States" (10.4 million against 750,000);
+   ``ambiguity_ratio`` (5) times: Paris, France (2.1 million) over Paris, Texas (25,000)
+   without context or next to "United States" (2.1 million against 750,000); Paris, Texas next
+   to "Texas" or "Dallas"; Moscow, Idaho next to "Idaho"; Georgia the state next to "Atlanta"
+   or "United States", the country next to "Tbilisi"; Victoria, Canada next to "Canada";
 4. else the value is left without country and point.
 
 A country's name is never a city's (Venezuela, Cuba), though it may be a region's (Georgia, US).
@@ -82,8 +81,8 @@ class PlacesConfig:
     alternate_names_min_population: int = 100_000
     subdivision_weight: float = 1_000_000
     ambiguity_ratio: float = 5.0
-    context_boost: float = 1000.0
     country_boost: float = 30.0
+    region_boost: float = 1_000_000.0
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -97,8 +96,8 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         alternate_names_min_population=int(d.get("alternate_names_min_population", 100_000)),
         subdivision_weight=float(d.get("subdivision_weight", 1_000_000)),
         ambiguity_ratio=float(d.get("ambiguity_ratio", 5.0)),
-        context_boost=float(d.get("context_boost", 1000.0)),
         country_boost=float(d.get("country_boost", 30.0)),
+        region_boost=float(d.get("region_boost", 1_000_000.0)),
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
     )
@@ -136,8 +135,8 @@ class GeoIndex:
     continents: Mapping[str, Place]
     suffixes: frozenset[str]
     ratio: float
-    boost: float
     country_boost: float
+    region_boost: float
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
@@ -387,8 +386,8 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         continents=continents,
         suffixes=frozenset(s.casefold() for s in conf.region_suffixes),
         ratio=conf.ambiguity_ratio,
-        boost=conf.context_boost,
         country_boost=conf.country_boost,
+        region_boost=conf.region_boost,
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -484,11 +483,10 @@ def resolve_places(
         if sure is not None:
             # A country named is weak evidence (the United States is named everywhere); a
             # city or region there is strong.
-            boost = index.country_boost if sure.kind == "country" else index.boost
             for c in sure.countries:
-                context[c] = max(context.get(c, 1.0), boost)
+                context[c] = index.country_boost
             if sure.region:  # "Idaho", "Boise": Moscow, Idaho (25,000) over Moscow, Russia
-                context[sure.region] = index.boost * index.boost
+                context[sure.region] = index.region_boost
     out: dict[str, Place | None] = {}
     for name in locations:
         ref = choose(cands[name], context, index.ratio)
