@@ -193,3 +193,12 @@ def test_config() -> None:
 def test_index_loads_once() -> None:
     assert reference() is reference()
     assert reference().load_seconds < 10  # ~1.3 s on the 2-core benchmark machine
+
+
+@pytest.mark.parametrize(("geo", "countries"), [(True, ("KP", "RU")), (False, ())])
+def test_entities_stage_switch(geo: bool, countries: tuple[str, ...]) -> None:
+    from etl.entities import gazetteer_entities
+
+    found = gazetteer_entities("Kim Jong Un rode from Pyongyang to Vladivostok.", TABLE, geo=geo)
+    assert found.countries == countries
+    assert len(found.points) == len(countries)
