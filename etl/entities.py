@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from etl.batching import cut
 from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable, load_alias_table
+from etl.geo import locate
 from etl.mentions import LABEL_KIND, Mention, mentions_from_matches, merge_mentions
 from etl.records import Article, Entities, Quarantine
 from etl.settings import EntitySettings, Settings
@@ -133,14 +134,16 @@ def entities_from_mentions(
     validate: bool = True,
     require_known: bool = False,
 ) -> Entities:
-    """Model spans plus alias-table matches over ``text``, canonicalised (and checked against
-    reference data, :mod:`etl.validate`); the model's spans are kept on the result
-    (``Entities.spans``) for re-canonicalising later."""
+    """Model spans plus alias-table matches over ``text``, canonicalised, checked against
+    reference data (:mod:`etl.validate`) and places located (:mod:`etl.geo`); the model's spans
+    are kept on the result (``Entities.spans``) for re-canonicalising later."""
     merged = merge_mentions(text, mentions, table.find(text))
     found = canonicalize(
         merged, table, model, text=text, validate=validate, require_known=require_known
     )
-    return replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
+    found = replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
+    # Places get their countries and points (etl.geo) with the other checks.
+    return locate(found, table) if validate else found
 
 
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
@@ -153,9 +156,10 @@ def gazetteer_entities(
 ) -> Entities:
     """Entities from the alias table alone (languages without a model)."""
     found = mentions_from_matches(table.find(text))
-    return canonicalize(
+    ents = canonicalize(
         found, table, GAZETTEER, text=text, validate=validate, require_known=require_known
     )
+    return locate(ents, table) if validate else ents
 
 
 def chunks(text: str, limit: int) -> list[tuple[int, str]]:

@@ -58,6 +58,10 @@ class AliasEntry:
     name: str
     kind: Kind
     aliases: tuple[str, ...] = ()
+    # Locations only: ISO 3166-1 alpha-2 code(s) and (lat, lon), for places the reference data
+    # (etl.geo) does not resolve; they win over it.
+    countries: tuple[str, ...] = ()
+    point: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -237,9 +241,52 @@ def parse_alias_table(data: Mapping[str, Any] | None) -> AliasTable:
         if not name or kind not in KINDS:
             raise AliasError(f"an entry needs a name and a type in {KINDS}, got {item!r}", i)
         aliases = tuple(str(a) for a in item.get("aliases") or ())
-        entries.append(AliasEntry(name, cast(Kind, kind), aliases))
+        countries, point = _geo(item, kind, i)
+        entries.append(AliasEntry(name, cast(Kind, kind), aliases, countries, point))
     ignore = [str(s) for s in (data or {}).get("ignore") or ()]
     return AliasTable(entries, ignore)
+
+
+def _geo(
+    item: Mapping[str, Any], kind: str, i: int
+) -> tuple[tuple[str, ...], tuple[float, float] | None]:
+    """An entry's optional ``country:`` (a code or a list) and ``point: [lat, lon]``, checked."""
+    country, point = item.get("country"), item.get("point")
+    if country is None and point is None:
+        return (), None
+    if kind != "location":
+        raise AliasError(f"country/point are for locations only, not {kind} {item['name']!r}", i)
+    codes = tuple(
+        str(c) for c in (country if isinstance(country, list) else [country] if country else [])
+    )
+    for code in codes:
+        if not _iso_country(code):
+            raise AliasError(
+                f"country {code!r} of {item['name']!r} is no ISO 3166-1 alpha-2 code", i
+            )
+    if point is None:
+        return codes, None
+    if (
+        not isinstance(point, list)
+        or len(point) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)
+        or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180)
+    ):
+        raise AliasError(
+            f"point of {item['name']!r} must be [lat, lon] in degrees, got {point!r}", i
+        )
+    return codes, (float(point[0]), float(point[1]))
+
+
+def _iso_country(code: str) -> bool:
+    # Current codes, and withdrawn ones a place in the news may still need (SU: Soviet Union).
+    import pycountry
+
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        return False
+    return bool(
+        pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_2=code)
+    )
 
 
 def load_alias_table(path: Path | str) -> AliasTable:

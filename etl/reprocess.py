@@ -96,19 +96,25 @@ def changed_strings(old_yaml: str, new_yaml: str) -> set[str]:
     that joined or left the ignore list: a document can only change if it mentions one."""
     (old, old_ignore), (new, new_ignore) = _entries(old_yaml), _entries(new_yaml)
     strings = set(old_ignore ^ new_ignore)
-    for name, _, aliases in old ^ new:
+    for name, _, aliases, _, _ in old ^ new:
         strings.add(name)
         strings.update(aliases)
     return {x for x in strings if x.strip()}
 
 
-def _entries(text: str) -> tuple[set[tuple[str, str, tuple[str, ...]]], set[str]]:
+# name, type, aliases, country, point
+_Entry = tuple[str, str, tuple[str, ...], str, str]
+
+
+def _entries(text: str) -> tuple[set[_Entry], set[str]]:
     data = yaml.safe_load(text) or {}
     entries = {
         (
             str(e.get("name")),
             str(e.get("type")),
             tuple(sorted(str(a) for a in e.get("aliases") or ())),
+            str(e.get("country")),  # a place's country or point changes its documents' geo
+            str(e.get("point")),
         )
         for e in data.get("entities") or []
         if isinstance(e, dict)

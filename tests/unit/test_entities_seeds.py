@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from etl.entities import add_entities
+from etl.gazetteer import load_alias_table
+from etl.geo import resolve_places
 from etl.records import Article, Entities, SourceInfo
 from etl.settings import PROJECT_ROOT, load_settings
 
@@ -207,3 +209,24 @@ def test_salience_and_model(seeds: dict[str, Entities]) -> None:
         top_person = e.persons[0]
         assert top_person in {"Kim Jong Un", "Vladimir Putin"}
         assert set(e.mentions) == _values(e)
+
+
+def test_every_seed_place_has_a_country(seeds: dict[str, Entities]) -> None:
+    # The places the seeds must have (LOCATIONS) each resolve to a country code (etl.geo).
+    table = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
+    for doc, expected in LOCATIONS.items():
+        places = resolve_places(seeds[doc].locations, table)
+        without = {name for name in expected if not getattr(places[name], "countries", None)}
+        assert without == set(), doc
+        assert seeds[doc].countries and seeds[doc].points
+
+
+def test_vostochny_cosmodrome_is_in_amur_oblast(seeds: dict[str, Entities]) -> None:
+    table = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
+    place = resolve_places(["Vostochny Cosmodrome"], table)["Vostochny Cosmodrome"]
+    assert place is not None and place.countries == ("RU",) and place.point is not None
+    lat, lon = place.point
+    assert 48.9 < lat < 56.9 and 119.6 < lon < 134.9
+    for doc in ("000", "001", "002", "003", "004"):  # and the stage puts it on the documents
+        assert "RU" in seeds[doc].countries
+        assert place.point in seeds[doc].points

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from etl.gazetteer import AliasEntry, AliasTable, load_alias_table, parse_alias_table
+from etl.gazetteer import (
+    AliasEntry,
+    AliasTable,
+    AliasTableError,
+    load_alias_table,
+    parse_alias_table,
+)
 from etl.settings import PROJECT_ROOT
 
 TABLE = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
@@ -137,3 +145,57 @@ def test_many_aliases() -> None:
     names = [m.entry.name for m in table.find(text)]
     assert names[:3] == ["Place4999 City", "Place17 City", "North Korea"]
     assert len(names) == 150
+
+
+@pytest.mark.parametrize(
+    ("item", "countries", "point"),
+    [
+        ({"country": "RU", "point": [51.884, 128.333]}, ("RU",), (51.884, 128.333)),
+        ({"country": ["KP", "KR"]}, ("KP", "KR"), None),
+        ({"point": [0, -180]}, (), (0.0, -180.0)),
+        ({"country": "SU"}, ("SU",), None),  # withdrawn ISO code (Soviet Union)
+        ({}, (), None),
+    ],
+)
+def test_location_geo_fields(item: dict, countries: tuple, point: tuple | None) -> None:
+    table = parse_alias_table({"entities": [{"name": "X", "type": "location", **item}]})
+    assert (table.entries[0].countries, table.entries[0].point) == (countries, point)
+
+
+def test_config_geo_fields() -> None:
+    entry = TABLE.lookup("Vostochny Cosmodrome")
+    assert entry is not None and entry.countries == ("RU",) and entry.point is not None
+
+
+@pytest.mark.parametrize(
+    ("item", "error"),
+    [
+        ({"type": "person", "country": "RU"}, "locations only"),
+        ({"type": "location", "country": "Russia"}, "ISO 3166-1"),
+        ({"type": "location", "country": "ru"}, "ISO 3166-1"),
+        ({"type": "location", "country": "XX"}, "ISO 3166-1"),
+        ({"type": "location", "point": [91, 0]}, r"\[lat, lon\]"),
+        ({"type": "location", "point": [0, 181]}, r"\[lat, lon\]"),
+        ({"type": "location", "point": [51.9]}, r"\[lat, lon\]"),
+        ({"type": "location", "point": "51.9, 128.3"}, r"\[lat, lon\]"),
+        ({"type": "location", "point": [True, 1]}, r"\[lat, lon\]"),
+    ],
+)
+def test_bad_geo_fields(item: dict, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        parse_alias_table({"entities": [{"name": "X", **item}]})
+
+
+def test_bad_geo_field_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yml"
+    path.write_text(
+        "entities:\n"
+        "  - name: Moscow\n"
+        "    type: location\n"
+        "  - name: Vostochny Cosmodrome\n"
+        "    type: location\n"
+        "    point: [51.9]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AliasTableError, match=r"entities\.yml:4: point of 'Vostochny"):
+        load_alias_table(path)

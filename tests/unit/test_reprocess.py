@@ -40,6 +40,15 @@ ignore: [UTC]
             BASE.replace("type: location", "type: organization"),
             {"Vostochny Cosmodrome", "Vostochny spaceport"},
         ),
+        # A place's country or point (etl.geo) changes its documents' geo facets.
+        (
+            BASE.replace("type: location", "type: location\n    point: [51.884, 128.333]"),
+            {"Vostochny Cosmodrome", "Vostochny spaceport"},
+        ),
+        (
+            BASE.replace("type: location", "type: location\n    country: RU"),
+            {"Vostochny Cosmodrome", "Vostochny spaceport"},
+        ),
         # A new entry, and an ignore-list change.
         (
             BASE.replace("ignore:", "  - name: Roscosmos\n    type: organization\nignore:"),
