@@ -199,6 +199,8 @@ def test_index_loads_once() -> None:
 def test_entities_stage_switch(geo: bool, countries: tuple[str, ...]) -> None:
     from etl.entities import gazetteer_entities
 
-    found = gazetteer_entities("Kim Jong Un rode from Pyongyang to Vladivostok.", TABLE, validate=geo)
+    found = gazetteer_entities(
+        "Kim Jong Un rode from Pyongyang to Vladivostok.", TABLE, validate=geo
+    )
     assert found.countries == countries
     assert len(found.points) == len(countries)
