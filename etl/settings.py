@@ -11,6 +11,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Reference data and word lists of the facet checks (etl.validate, etl.geo), read once per
+# process by each; not a setting, since a changed file changes the entities fingerprint.
+FACETS_FILE = PROJECT_ROOT / "config" / "facets.yml"
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yml"
 
 

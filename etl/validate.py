@@ -22,10 +22,8 @@ from pathlib import Path
 import yaml
 
 from etl.kinds import Kind
-from etl.settings import PROJECT_ROOT
+from etl.settings import FACETS_FILE as FACETS
 from etl.text import fold_key
-
-FACETS = PROJECT_ROOT / "config" / "facets.yml"
 
 _LOWER_WORD = re.compile(r"\b[a-z][A-Za-z'-]*")
 _URL_MARK = re.compile(r"\.(?:com|org|net|gov|edu|io)\b|://|www\.|@")  # github.com

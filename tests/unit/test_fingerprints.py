@@ -59,6 +59,8 @@ def _set(section: str, **values: object) -> Callable[[Settings, Path], Settings]
             _set("entities", models={"en": ("en_core_web_sm",), "de": ("de_core_news_sm",)}),
             {"ner", "entities"},
         ),
+        (_set("entities", validate_facets=False), {"entities"}),
+        (_set("entities", require_known=True), {"entities"}),
         # Batch sizes change memory and speed, never a document.
         (_set("entities", batch_size=8, batch_chars=1000), set()),
         (_set("batches", max_docs=5), set()),
@@ -96,3 +98,18 @@ def test_installed_model_names_the_package_load_model_would_pick(
     packages: tuple[str, ...], expected: str
 ) -> None:
     assert installed_model(packages) == expected
+
+
+def test_the_facet_checks_reference_data_file_is_part_of_the_entities_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import etl.fingerprints as fp
+
+    s = _settings(tmp_path)
+    before = fingerprints(s)
+    edited = tmp_path / "facets.yml"
+    edited.write_text((CONFIG / "facets.yml").read_text() + "\n# edited\n")
+    monkeypatch.setattr(fp, "FACETS_FILE", edited)
+    after = fingerprints(s)
+    assert (after.ner, after.clean) == (before.ner, before.clean)
+    assert after.entities != before.entities
