@@ -84,6 +84,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from etl.gazetteer import AliasEntry, AliasTable
+from etl.geo import place_evidence
 from etl.kinds import Kind
 from etl.mentions import KIND_ORDER, LABEL_KIND, Mention
 from etl.names import (
@@ -247,6 +248,7 @@ class _Validator:
         self.things: set[str] = set()  # longer organisation and place names
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
+        self.places: list[str] = []  # the document's place values, context for place_evidence
 
     def strip(self, c: _Cand) -> _Cand:
         if c.kind != "person" or c.entry is not None:
@@ -263,6 +265,7 @@ class _Validator:
                     self.orgs[name] += 1
         self.people = [p.parts for p in ctx.people]
         self.person_names = [p.name for p in ctx.people]
+        self.places = sorted({c.name for c in cands if c.kind == "location"})
 
     def check(self, name: str, kind: Kind) -> tuple[str, Kind] | None:
         if is_event(name, self.rules, self.names):
@@ -283,7 +286,13 @@ class _Validator:
             )
         if kind == "location":
             return check_place(
-                name, self.doc, self.rules, self.names, self.people, self.person_names
+                name,
+                self.doc,
+                self.rules,
+                self.names,
+                self.people,
+                self.person_names,
+                place_evidence(name, self.places),
             )
         return name, kind
 

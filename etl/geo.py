@@ -87,6 +87,11 @@ class PlacesConfig:
     region_boost: float = 1_000_000.0
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
+    weak_city_population: int = 100_000
+    generic_words: frozenset[str] = frozenset()
+    region_heads: frozenset[str] = frozenset()
+    place_heads: frozenset[str] = frozenset()
+    organization_heads: frozenset[str] = frozenset()
 
 
 def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
@@ -102,6 +107,11 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         region_boost=float(d.get("region_boost", 1_000_000.0)),
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
+        weak_city_population=int(d.get("weak_city_population", 100_000)),
+        generic_words=frozenset(str(w).casefold() for w in d.get("generic_words") or ()),
+        region_heads=frozenset(str(w).casefold() for w in d.get("region_heads") or ()),
+        place_heads=frozenset(str(w).casefold() for w in d.get("place_heads") or ()),
+        organization_heads=frozenset(str(w).casefold() for w in d.get("organization_heads") or ()),
     )
 
 
@@ -503,6 +513,36 @@ def resolve_places(
         alias = aliases[name]
         out[name] = _with_alias(alias, ref) if alias is not None else ref
     return out
+
+
+Evidence = Literal["known", "weak", "unknown"]
+
+
+def place_evidence(
+    name: str,
+    others: Iterable[str] = (),
+    index: GeoIndex | None = None,
+    weak_population: int | None = None,
+) -> Evidence:
+    """How much the reference says ``name`` is a place, beside the document's ``others``:
+    "unknown" (no candidate), "weak" (only towns under ``weak_city_population``, none in a
+    country where another place of the document surely lies: "Jupiter", Florida, in an article
+    about the planet), else "known"."""
+    index = index or reference()
+    cands = index.candidates(name)
+    if not cands:
+        return "unknown"
+    limit = places_config().weak_city_population if weak_population is None else weak_population
+    if any(p.kind != "city" or p.weight >= limit for p in cands):
+        return "known"
+    countries = {c for p in cands for c in p.countries}
+    for other in others:
+        if fold_key(other) == fold_key(name):
+            continue
+        sure = _sure(index.candidates(other))
+        if sure is not None and countries & set(sure.countries):
+            return "known"
+    return "weak"
 
 
 def locate(
