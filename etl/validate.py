@@ -424,7 +424,11 @@ def check_place(
     - one word the gazetteer does not know, or knows only as a small town far from the
       document's places ("weak"), and never written after "in", "at"...: dropped when every use
       starts a sentence ("Amongst", "Offering": its capital is no evidence of a name), when it
-      holds a digit ("R0"), or when it is weak ("Jupiter");
+      holds a digit ("R0"), or when it is weak ("Jupiter"); after a Census first name in the
+      text it is that person ("Schiff" in "Adam Schiff");
+    - one word the gazetteer does not know: dropped when the document writes it in lowercase
+      ("Client") or only ever before another capitalised word ("Punta" of "Punta Ventana");
+      a known place with a demonym ending -> other ("Hongkongers");
     - several words the gazetteer does not know: a region head after generic words -> dropped
       ("Western District", "Autonomous Region"); an organisation head last -> organisation
       ("Faleolo District Hospital"); two names joined by "and" -> dropped ("North and South
@@ -477,7 +481,43 @@ def check_place(
             return None
         if _sentence_initial_only(name, doc.text):
             return None
+        first = _first_name_before(name, doc.text, names)
+        if first:
+            return f"{first} {name}", "person"  # "Schiff" after "Adam Schiff"
+    if evidence == "unknown":
+        if name.casefold() in doc.lower or _cut_only(name, doc.text):
+            return None
+        if _demonym(name):
+            return name, "other"
     return name, "location"
+
+
+def _first_name_before(word: str, text: str, names: NameData) -> str | None:
+    """A Census first name, no title ("Lady") nor known place, written before ``word`` in
+    ``text``: ``word`` is that person's surname ("Adam Schiff")."""
+    for m in re.finditer(r"\b([A-Z][a-z]+) " + re.escape(word) + r"\b", text):
+        first = m.group(1)
+        known = place_evidence(first) == "known"
+        if names.is_first(first) and first.casefold() not in names.titles and not known:
+            return first
+    return None
+
+
+def _cut_only(word: str, text: str) -> bool:
+    """Every use of ``word`` (one at least) followed by another capitalised word: a word cut from
+    a longer name ("Punta" of "Punta Ventana")."""
+    uses = re.findall(r"\b" + re.escape(word) + r"\b(\s+[A-Z])?", text)
+    return bool(uses) and all(uses)
+
+
+# Endings of names for a place's people ("Hongkongers", "Londoners", "Texans").
+_DEMONYM = re.compile(r"(?:ers|ians|ans|ites|ns|s)$")
+
+
+def _demonym(word: str) -> bool:
+    """A place's people: the word without a demonym ending is a known place."""
+    m = _DEMONYM.search(word)
+    return bool(m) and m.start() >= 3 and place_evidence(word[: m.start()]) != "unknown"
 
 
 def people_parts(person_names: Iterable[str]) -> list[tuple[str, ...]]:

@@ -199,6 +199,12 @@ def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> 
         ("Savannah Guthrie", "Savannah Guthrie asked", "unknown", ("Savannah Guthrie", "person")),
         ("Paris Metro", "Paris Metro: the metro", "unknown", ("Paris Metro", "location")),
         ("Santos City", "Santos City", "unknown", ("Santos City", "location")),  # a place head
+        ("Schiff", "Rep. Adam Schiff spoke", "unknown", ("Adam Schiff", "person")),
+        ("Melania", "Lady Melania spoke", "unknown", ("Melania", "location")),  # a title
+        ("Client", "Client visits. The client paid.", "unknown", None),  # lowercase too
+        ("Punta", "the Punta Ventana rock", "unknown", None),  # cut from a longer name
+        ("Hongkongers", "many Hongkongers have", "unknown", ("Hongkongers", "other")),
+        ("Patagonia", "the Patagonia steppe", "unknown", ("Patagonia", "location")),
         ("Savannah Guthrie", "Savannah Guthrie asked", "known", ("Savannah Guthrie", "location")),
     ],
 )
