@@ -271,6 +271,23 @@ def _subdivision_forms(name: str) -> tuple[list[str], list[str]]:
     return full, stems
 
 
+def _country_initials(countries: Iterable[Any]) -> dict[str, str]:
+    """Initials of the country names of three capitalised words or more ("UAE", "CAR") ->
+    alpha-2, where they name one country. Official names are left out: their initials are
+    other things' ("ISS", the Independent State of Samoa)."""
+    found: dict[str, set[str]] = {}
+    for country in countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None) or ""
+            if ", " in value:  # "Congo, The Democratic Republic of the"
+                head, tail = value.split(", ", 1)
+                value = f"{tail} {head}"
+            words = [w for w in re.split(r"[\s-]+", _THE.sub("", value)) if w[:1].isupper()]
+            if len(words) >= 3:
+                found.setdefault("".join(w[0] for w in words), set()).add(country.alpha_2)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
 class _Builder:
     def __init__(self) -> None:
         self.names: dict[str, list[Place]] = {}
@@ -332,6 +349,9 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
                 if ", " in value:  # "Korea, Republic of" -> "Republic of Korea"
                     head, tail = value.split(", ", 1)
                     b.add(b.names, f"{tail} {head}", known)
+    for initials, iso in _country_initials(pycountry.countries).items():
+        if iso in country_place and initials not in b.names:
+            b.add(b.names, initials, country_place[iso])
     for name, iso in conf.country_names.items():
         if iso in country_place:
             b.add(b.names, name, country_place[iso])
@@ -545,12 +565,89 @@ def place_evidence(
     return "weak"
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one inserted, dropped or replaced letter."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def place_names(
+    places: Mapping[str, Place | None],
+    table: AliasTable | None = None,
+    index: GeoIndex | None = None,
+) -> dict[str, str]:
+    """One document's place values -> the display name of the place each names, for the values
+    that name the same place as another value or a country (so one place shows as one value
+    across documents):
+
+    - a country the alias table does not list: its GeoNames name without "The" ("UAE" ->
+      "United Arab Emirates", "Slovak Republic" -> "Slovakia");
+    - a value the reference does not know, one letter away from another place of the document
+      that it knows: that place ("Lousiana" beside "Louisiana");
+    - a value of the words of a longer place of the document, first and last word alike: the
+      longer ("Bradley Airport" beside "Bradley International Airport")."""
+    index = index or reference()
+    out: dict[str, str] = {}
+    known = [v for v, p in places.items() if p is not None]
+    for value, place in places.items():
+        if table is not None and table.lookup(value) is not None:
+            continue
+        if place is not None:
+            name = _THE.sub("", place.name)  # "The Netherlands", "The Gambia"
+            if place.kind == "country" and fold_key(name) != fold_key(_THE.sub("", value)):
+                out[value] = name
+            continue
+        key = fold_key(value)
+        if len(key) >= 6 and not index.candidates(value):
+            near = [k for k in known if _one_edit(key, fold_key(k))]
+            if len(near) == 1:
+                out[value] = near[0]
+                continue
+        words = value.split()
+        if len(words) >= 2:
+            longer = [
+                v
+                for v in places
+                if len(v.split()) > len(words)
+                and v.split()[0] == words[0]
+                and v.split()[-1] == words[-1]
+                and set(words) <= set(v.split())
+            ]
+            if len(longer) == 1:
+                out[value] = longer[0]
+    return out
+
+
+def _renamed(entities: Entities, names: Mapping[str, str]) -> Entities:
+    """``entities`` with its place values renamed by ``names`` (mentions added up)."""
+    locations: list[str] = []
+    mentions = dict(entities.mentions)
+    for value in entities.locations:
+        new = names.get(value, value)
+        if new != value:
+            mentions[new] = mentions.get(new, 0) + mentions.pop(value, 0)
+        if new not in locations:
+            locations.append(new)
+    return replace(entities, locations=tuple(locations), mentions=mentions)
+
+
 def locate(
     entities: Entities, table: AliasTable | None = None, index: GeoIndex | None = None
 ) -> Entities:
     """``entities`` with ``countries`` (sorted ISO codes of its resolved places) and ``points``
-    (one per resolved place with coordinates, in the order of ``locations``)."""
+    (one per resolved place with coordinates, in the order of ``locations``); values naming one
+    place get one name (:func:`place_names`)."""
     places = resolve_places(entities.locations, table, index)
+    names = place_names(places, table, index)
+    if names:
+        entities = _renamed(entities, names)
+        places = resolve_places(entities.locations, table, index)
     countries = sorted({c for p in places.values() if p is not None for c in p.countries})
     points: list[Point] = []
     for p in places.values():

@@ -517,7 +517,7 @@ _DEMONYM = re.compile(r"(?:ers|ians|ans|ites|ns|s)$")
 def _demonym(word: str) -> bool:
     """A place's people: the word without a demonym ending is a known place."""
     m = _DEMONYM.search(word)
-    return bool(m) and m.start() >= 3 and place_evidence(word[: m.start()]) != "unknown"
+    return m is not None and m.start() >= 3 and place_evidence(word[: m.start()]) != "unknown"
 
 
 def people_parts(person_names: Iterable[str]) -> list[tuple[str, ...]]:
