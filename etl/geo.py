@@ -389,6 +389,25 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         for stem in stems:
             b.add(b.stems, stem, place)
 
+    # Minor regions, with no weight: second-level ISO subdivisions ("Oxfordshire", GB-OXF) and
+    # US counties ("Riverside County"); full names only (their bare stems are surnames and
+    # words: "Angus", "Jefferson"), and they never win over a place of another country.
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is None:
+            continue
+        full, _ = _subdivision_forms(sub.name)
+        if all(w in _GENERIC for w in re.split(r"[\s-]+", full[0].casefold())):
+            continue
+        place = Place(full[0], "subdivision", (sub.country_code,), None, 0.0)
+        for name in full:
+            b.add(b.names, name, place)
+    for county in gn.get_us_counties():
+        region = f"US-{county['state']}"
+        b.add(
+            b.names,
+            county["name"],
+            Place(county["name"], "subdivision", ("US",), None, 0.0, region=region),
+        )
     for c in cities:
         place = Place(
             c["name"],
@@ -553,7 +572,9 @@ def place_evidence(
     if not cands:
         return "unknown"
     limit = places_config().weak_city_population if weak_population is None else weak_population
-    if any(p.kind != "city" or p.weight >= limit for p in cands):
+    # Countries, continents and first-level regions are known; minor regions (no weight) and
+    # towns are weak.
+    if any(p.kind in ("country", "continent", "alias") or p.weight >= limit for p in cands):
         return "known"
     countries = {c for p in cands for c in p.countries}
     for other in others:

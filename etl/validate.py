@@ -445,12 +445,17 @@ def check_place(
         name = name[: glued.start()]
     tokens = name.split()
     if len(tokens) > 1:
-        if evidence != "unknown":
-            return name, "location"
-        if tokens[-1].casefold() in conf.region_heads and all(
-            t.casefold() in conf.generic_words or t.casefold() in conf.region_heads for t in tokens
+        # Generic words and a region head: a cut name, even where some country has a minor
+        # region so called ("Western District", "weak" without the document's context).
+        generic = conf.generic_words | conf.region_heads
+        if (
+            tokens[-1].casefold() in conf.region_heads
+            and all(t.casefold() in generic for t in tokens)
+            and (evidence != "known" or place_evidence(name) != "known")
         ):
             return None
+        if evidence != "unknown":
+            return name, "location"
         if tokens[-1].casefold() in conf.organization_heads:
             return name, "organization"
         if _GLUED_AND.search(name):

@@ -193,6 +193,7 @@ def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> 
         ("Northern Ireland - 1", "", "unknown", ("Northern Ireland", "location")),
         ("Western District", "the Western District court", "unknown", None),
         ("Autonomous Region", "", "unknown", None),
+        ("Western District", "", "weak", None),  # a minor region somewhere
         ("Middle East", "", "unknown", ("Middle East", "location")),  # no region head
         ("Faleolo District Hospital", "", "unknown", ("Faleolo District Hospital", "organization")),
         ("North and South Korea", "", "unknown", None),
