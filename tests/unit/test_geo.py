@@ -200,19 +200,19 @@ def test_locate_renames() -> None:
         ("Jupiter", ("Miami",), "known"),
         ("Jupiter", ("Saturn",), "weak"),
         ("Oxfordshire", (), "weak"),  # a minor region: no weight
-        ("Oxfordshire", ("London",), "known"),
+        ("Oxfordshire", ("England",), "known"),
     ],
 )
+def test_place_evidence(name: str, others: tuple[str, ...], expected: str) -> None:
+    assert place_evidence(name, others) == expected
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("Oxfordshire", "GB"), ("Riverside County", "US"), ("Allegheny County", "US")],
 )
 def test_minor_regions(name: str, expected: str) -> None:
     assert _country(name) == expected  # second-level ISO subdivisions, US counties
-
-
-def test_place_evidence(name: str, others: tuple[str, ...], expected: str) -> None:
-    assert place_evidence(name, others) == expected
 
 
 def test_unknown_kept() -> None:
