@@ -88,6 +88,7 @@ class PlacesConfig:
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
     weak_city_population: int = 100_000
+    city_suffixes: tuple[str, ...] = ()
     generic_words: frozenset[str] = frozenset()
     region_heads: frozenset[str] = frozenset()
     place_heads: frozenset[str] = frozenset()
@@ -108,6 +109,7 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
         weak_city_population=int(d.get("weak_city_population", 100_000)),
+        city_suffixes=tuple(str(w) for w in d.get("city_suffixes") or ()),
         generic_words=frozenset(str(w).casefold() for w in d.get("generic_words") or ()),
         region_heads=frozenset(str(w).casefold() for w in d.get("region_heads") or ()),
         place_heads=frozenset(str(w).casefold() for w in d.get("place_heads") or ()),
@@ -149,10 +151,36 @@ class GeoIndex:
     ratio: float
     country_boost: float
     region_boost: float
+    city_suffixes: frozenset[str] = frozenset()
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
         """Every place ``name`` may mean (empty: the reference does not know it)."""
+        return self._exact(name) or self._loose(name)
+
+    def is_name(self, name: str) -> bool:
+        """Whether ``name`` is a place's own name (or alternate), not found by its parts."""
+        return bool(self._exact(name))
+
+    def _loose(self, name: str) -> tuple[Place, ...]:
+        """Places of a name the index lacks but whose parts it knows: "Winchester, Hampshire"
+        (the first part in the second's country), "South London" (a direction before a place),
+        "Tandag City", "Kalibo International Airport" (a city before a word that says so)."""
+        if "," in name:
+            head, tail = (p.strip() for p in name.split(",", 1))
+            within = {c for p in self.candidates(tail) for c in p.countries}
+            return tuple(p for p in self.candidates(head) if within & set(p.countries))
+        words = name.split()
+        if len(words) < 2:
+            return ()
+        if words[0].casefold() in _DIRECTIONS:
+            return self._exact(" ".join(words[1:]))
+        for n in (2, 1):
+            if len(words) > n and " ".join(words[-n:]).casefold() in self.city_suffixes:
+                return tuple(p for p in self._exact(" ".join(words[:-n])) if p.kind == "city")
+        return ()
+
+    def _exact(self, name: str) -> tuple[Place, ...]:
         key = fold_key(name)
         if key in self.continents:
             return (self.continents[key],)
@@ -202,6 +230,21 @@ _GENERIC = frozenset(
         "lakes",
         "plateau",
     }
+)
+# Words before a place that say which part of it ("South London", "East Jerusalem").
+_DIRECTIONS = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "greater",
+    ]
 )
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
 # Russian and Ukrainian adjective endings of subdivision names ("Amurskaya", "Primorskiy",
@@ -439,6 +482,7 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         ratio=conf.ambiguity_ratio,
         country_boost=conf.country_boost,
         region_boost=conf.region_boost,
+        city_suffixes=frozenset(w.casefold() for w in conf.city_suffixes),
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -619,29 +663,31 @@ def place_names(
     for value, place in places.items():
         if table is not None and table.lookup(value) is not None:
             continue
-        if place is not None:
+        words = value.split()
+        longer = [
+            v
+            for v in places
+            if len(words) >= 2
+            and len(v.split()) > len(words)
+            and v.split()[0] == words[0]
+            and v.split()[-1] == words[-1]
+            and set(words) <= set(v.split())
+        ]
+        if len(longer) == 1:
+            out[value] = longer[0]
+        elif place is not None:
+            # Only a country's own name ("UAE"), not one found by its parts ("Northern Cyprus").
             name = _THE.sub("", place.name)  # "The Netherlands", "The Gambia"
-            if place.kind == "country" and fold_key(name) != fold_key(_THE.sub("", value)):
+            if (
+                place.kind == "country"
+                and fold_key(name) != fold_key(_THE.sub("", value))
+                and index.is_name(value)
+            ):
                 out[value] = name
-            continue
-        key = fold_key(value)
-        if len(key) >= 6 and not index.candidates(value):
-            near = [k for k in known if _one_edit(key, fold_key(k))]
+        elif len(fold_key(value)) >= 6 and not index.candidates(value):
+            near = [k for k in known if _one_edit(fold_key(value), fold_key(k))]
             if len(near) == 1:
                 out[value] = near[0]
-                continue
-        words = value.split()
-        if len(words) >= 2:
-            longer = [
-                v
-                for v in places
-                if len(v.split()) > len(words)
-                and v.split()[0] == words[0]
-                and v.split()[-1] == words[-1]
-                and set(words) <= set(v.split())
-            ]
-            if len(longer) == 1:
-                out[value] = longer[0]
     return out
 
 

@@ -174,6 +174,7 @@ def test_locate() -> None:
         ),
         (("New York", "New York City"), {}),  # the last words differ
         (("US", "North Korea"), {}),  # the alias table's names stay
+        (("Northern Cyprus",), {}),  # a country found by its parts keeps its name
     ],
 )
 def test_place_names(locations: tuple[str, ...], expected: dict[str, str]) -> None:
@@ -209,9 +210,19 @@ def test_place_evidence(name: str, others: tuple[str, ...], expected: str) -> No
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Oxfordshire", "GB"), ("Riverside County", "US"), ("Allegheny County", "US")],
+    [
+        ("Oxfordshire", "GB"),
+        ("Riverside County", "US"),
+        ("Allegheny County", "US"),
+        # found by their parts
+        ("Winchester, Hampshire", "GB"),  # the first part in the second's country
+        ("Atlantis, Hampshire", None),
+        ("South London", "GB"),  # a direction before a place
+        ("Tandag City", "PH"),  # a city before a word that says so
+        ("Sola Airport", "NO"),
+    ],
 )
-def test_minor_regions(name: str, expected: str) -> None:
+def test_minor_regions(name: str, expected: str | None) -> None:
     assert _country(name) == expected  # second-level ISO subdivisions, US counties
 
 
