@@ -660,18 +660,19 @@ def place_names(
     index = index or reference()
     out: dict[str, str] = {}
     known = [v for v, p in places.items() if p is not None]
+    split = {v: v.split() for v in places}
+    long = [(v, w) for v, w in split.items() if len(w) >= 3]
     for value, place in places.items():
         if table is not None and table.lookup(value) is not None:
             continue
-        words = value.split()
+        words = split[value]
         longer = [
             v
-            for v in places
+            for v, w in long
             if len(words) >= 2
-            and len(v.split()) > len(words)
-            and v.split()[0] == words[0]
-            and v.split()[-1] == words[-1]
-            and set(words) <= set(v.split())
+            and len(w) > len(words)
+            and (w[0], w[-1]) == (words[0], words[-1])
+            and set(words) <= set(w)
         ]
         if len(longer) == 1:
             out[value] = longer[0]

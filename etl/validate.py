@@ -399,8 +399,22 @@ def _sentence_initial_only(word: str, text: str) -> bool:
     return bool(uses) and all(_SENTENCE_START.search(text[max(0, i - 4) : i]) for i in uses)
 
 
+_LOCATIVE_END = re.compile(_LOCATIVE + r"$")
+
+
 def _after_locative(name: str, text: str) -> bool:
-    return bool(re.search(_LOCATIVE + re.escape(name) + r"\b", text))
+    """Whether ``text`` writes ``name`` after "in", "at"... ("in Washington")."""
+    # Find the name, then look behind it: one pattern with the prepositions first is tried at
+    # every word of the text.
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (end == len(text) or not text[end].isalnum()) and _LOCATIVE_END.search(
+            text, max(0, start - 24), start
+        ):
+            return True
+        start = text.find(name, start + 1)
+    return False
 
 
 def check_place(
