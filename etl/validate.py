@@ -442,7 +442,8 @@ def check_place(
       text it is that person ("Schiff" in "Adam Schiff");
     - one word the gazetteer does not know: dropped when the document writes it in lowercase
       ("Client") or only ever before another capitalised word ("Punta" of "Punta Ventana");
-      a known place with a demonym ending -> other ("Hongkongers");
+      a known place with a demonym ending -> other ("Hongkongers"); a nameparser title ->
+      dropped ("Sultan"); an acronym never after "in"... -> organisation ("RT");
     - several words the gazetteer does not know: a region head after generic words -> dropped
       ("Western District", "Autonomous Region"); an organisation head last -> organisation
       ("Faleolo District Hospital"); two names joined by "and" -> dropped ("North and South
@@ -506,6 +507,10 @@ def check_place(
     if evidence == "unknown":
         if name.casefold() in doc.lower or _cut_only(name, doc.text):
             return None
+        if name.casefold() in names.titles:
+            return None  # "Sultan", "King"
+        if name.isupper() and name.isalpha() and not located:
+            return name, "organization"  # "RT", "ISIL": the table lists places' initials
         if _demonym(name):
             return name, "other"
     return name, "location"

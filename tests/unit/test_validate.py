@@ -206,6 +206,9 @@ def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> 
         ("Punta", "the Punta Ventana rock", "unknown", None),  # cut from a longer name
         ("Hongkongers", "many Hongkongers have", "unknown", ("Hongkongers", "other")),
         ("Patagonia", "the Patagonia steppe", "unknown", ("Patagonia", "location")),
+        ("Sultan", "the Sultan of Oman", "unknown", None),  # a title (nameparser)
+        ("RT", "as RT reported", "unknown", ("RT", "organization")),  # an acronym
+        ("UK", "RT reported", "known", ("UK", "location")),
         ("Savannah Guthrie", "Savannah Guthrie asked", "known", ("Savannah Guthrie", "location")),
     ],
 )
