@@ -507,10 +507,10 @@ def check_place(
     if evidence == "unknown":
         if name.casefold() in doc.lower or _cut_only(name, doc.text):
             return None
-        if name.casefold() in names.titles:
-            return None  # "Sultan", "King"
         if name.isupper() and name.isalpha() and not located:
             return name, "organization"  # "RT", "ISIL": the table lists places' initials
+        if name.casefold() in names.titles:
+            return None  # "Sultan", "King"
         if _demonym(name):
             return name, "other"
     return name, "location"
