@@ -52,7 +52,20 @@ Per mention, in order:
      of Representatives);
    - places: a one-word place that is the first name or surname of a person of the document and
      is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
-     is dropped; a religion (``Islam``) -> other.
+     is dropped; a religion (``Islam``) -> other; a web address -> organisation; a glued count
+     is cut (``Northern Ireland - 1``). With what GeoNames/ISO 3166 say of the value
+     (:func:`etl.geo.place_evidence`: unknown, or only a small town far from the document's
+     other places), a one-word place never after "in", "at"... is dropped when every use starts
+     a sentence (``Amongst``), it holds a digit (``R0``), it is such a town (``Jupiter``), the
+     text writes it in lowercase (``Client``) or only before another capitalised word
+     (``Punta``), or it is a title (``Sultan``); it is a person after a Census first name
+     (``Schiff`` in "Adam Schiff"), an organisation if an acronym (``RT``), other if a demonym
+     (``Hongkongers``). An unknown longer place is dropped when made of generic region words
+     (``Western District``) or two names joined by "and" (``North and South Korea``), is an
+     organisation after an organisation head (``Faleolo District Hospital``), a person if a
+     Census first name and surname (``Savannah Guthrie``).
+   Places are then located (:func:`etl.geo.locate`), and values naming one place get one name
+   (``UAE`` -> ``United Arab Emirates``, ``Lousiana`` beside ``Louisiana``).
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
