@@ -535,7 +535,7 @@ def _cut_only(word: str, text: str) -> bool:
 
 
 # Endings of names for a place's people ("Hongkongers", "Londoners", "Texans").
-_DEMONYM = re.compile(r"(?:ers|ians|ans|ites|ns|s)$")
+_DEMONYM = re.compile(r"(?:ers|ians|ans|ites)$")  # not a plain "s": "Mars" is no "Mar"
 
 
 def _demonym(word: str) -> bool:

@@ -205,6 +205,7 @@ def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> 
         ("Client", "Client visits. The client paid.", "unknown", None),  # lowercase too
         ("Punta", "the Punta Ventana rock", "unknown", None),  # cut from a longer name
         ("Hongkongers", "many Hongkongers have", "unknown", ("Hongkongers", "other")),
+        ("Mars", "life on Mars", "unknown", ("Mars", "location")),
         ("Patagonia", "the Patagonia steppe", "unknown", ("Patagonia", "location")),
         ("Sultan", "the Sultan of Oman", "unknown", None),  # a title (nameparser)
         ("RT", "as RT reported", "unknown", ("RT", "organization")),  # an acronym
