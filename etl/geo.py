@@ -39,6 +39,15 @@ Within one country, a name's own place beats one holding it as an alternate name
 is the state, not Oklahoma City), then a country beats a city, which beats a subdivision
 ("Quebec" is the city). A value the reference data does not know keeps no geo, and is not
 dropped.
+
+Also indexed, with no weight (they never win over another country's place, and alone are weak
+evidence for :func:`place_evidence`): second-level ISO subdivisions ("Oxfordshire") and US
+counties ("Riverside County"); and initials of multi-word country names ("UAE"). A name the index
+lacks is looked up by its parts (``GeoIndex.candidates``): "Winchester, Hampshire", "South
+London", "Tandag City", "Sola Airport". A street, building or landmark the reference lacks
+("Strickland Street", config ``local_heads``) gets the country of a document whose unambiguous
+places all lie in one country, and no point. :func:`locate` gives values naming one place one
+name (:func:`place_names`: "UAE" -> "United Arab Emirates").
 """
 
 from __future__ import annotations
@@ -62,7 +71,7 @@ from etl.text import fold_key
 
 log = logging.getLogger(__name__)
 
-PlaceKind = Literal["country", "city", "subdivision", "continent", "alias"]
+PlaceKind = Literal["country", "city", "subdivision", "continent", "alias", "local"]
 Point = tuple[float, float]
 
 # Within one country: which candidate a name means (lower first).
@@ -72,6 +81,7 @@ _KIND_ORDER: dict[str, int] = {
     "city": 2,
     "subdivision": 3,
     "continent": 4,
+    "local": 5,  # a street, a park, a mosque: its country is the document's one country
 }
 
 
@@ -89,6 +99,7 @@ class PlacesConfig:
     country_names: Mapping[str, str] = field(default_factory=dict)
     weak_city_population: int = 100_000
     city_suffixes: tuple[str, ...] = ()
+    local_heads: tuple[str, ...] = ()
     generic_words: frozenset[str] = frozenset()
     region_heads: frozenset[str] = frozenset()
     place_heads: frozenset[str] = frozenset()
@@ -110,6 +121,7 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
         weak_city_population=int(d.get("weak_city_population", 100_000)),
         city_suffixes=tuple(str(w) for w in d.get("city_suffixes") or ()),
+        local_heads=tuple(str(w) for w in d.get("local_heads") or ()),
         generic_words=frozenset(str(w).casefold() for w in d.get("generic_words") or ()),
         region_heads=frozenset(str(w).casefold() for w in d.get("region_heads") or ()),
         place_heads=frozenset(str(w).casefold() for w in d.get("place_heads") or ()),
@@ -152,6 +164,7 @@ class GeoIndex:
     country_boost: float
     region_boost: float
     city_suffixes: frozenset[str] = frozenset()
+    local_heads: frozenset[str] = frozenset()
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
@@ -483,6 +496,7 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         country_boost=conf.country_boost,
         region_boost=conf.region_boost,
         city_suffixes=frozenset(w.casefold() for w in conf.city_suffixes),
+        local_heads=frozenset(w.casefold() for w in conf.local_heads),
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -591,11 +605,22 @@ def resolve_places(
             if sure.region:  # "Idaho", "Boise": Moscow, Idaho (25,000) over Moscow, Russia
                 context[sure.region] = index.region_boost
     out: dict[str, Place | None] = {}
+    # The one country of the document's unambiguous places, if it names places in one only.
+    countries = {c for c in context if "-" not in c}
+    only = next(iter(countries)) if len(countries) == 1 else None
     for name in locations:
         ref = choose(cands[name], context, index.ratio)
         alias = aliases[name]
         out[name] = _with_alias(alias, ref) if alias is not None else ref
+        if out[name] is None and only and not cands[name] and _local(name, index.local_heads):
+            # "Strickland Street", "Mount Apo": unknown to the reference, but a street or a
+            # mountain lies in the country the document is about (no point: nobody knows it).
+            out[name] = Place(name, "local", (only,))
     return out
+
+
+def _local(name: str, heads: frozenset[str]) -> bool:
+    return any(w.casefold() in heads for w in name.split()[:1] + name.split()[-1:])
 
 
 Evidence = Literal["known", "weak", "unknown"]

@@ -226,6 +226,21 @@ def test_minor_regions(name: str, expected: str | None) -> None:
     assert _country(name) == expected  # second-level ISO subdivisions, US counties
 
 
+@pytest.mark.parametrize(
+    ("name", "others", "expected"),
+    [
+        ("Strickland Street", ("Christchurch", "New Zealand"), "NZ"),  # the document's country
+        ("Strickland Street", ("Wellington", "Sydney"), None),  # places in two countries
+        ("Strickland Street", (), None),
+        ("Atlantis Prime", ("Wellington",), None),  # no street, building or landmark word
+    ],
+)
+def test_local_places(name: str, others: tuple[str, ...], expected: str | None) -> None:
+    place = resolve_places([name, *others])[name]
+    assert (place.countries[0] if place else None) == expected
+    assert place is None or place.point is None
+
+
 def test_unknown_kept() -> None:
     entities = Entities(locations=("Atlantis Prime",))
     got = locate(entities, TABLE)
