@@ -52,7 +52,20 @@ Per mention, in order:
      of Representatives);
    - places: a one-word place that is the first name or surname of a person of the document and
      is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
-     is dropped; a religion (``Islam``) -> other.
+     is dropped; a religion (``Islam``) -> other; a web address -> organisation; a glued count
+     is cut (``Northern Ireland - 1``). With what GeoNames/ISO 3166 say of the value
+     (:func:`etl.geo.place_evidence`: unknown, or only a small town far from the document's
+     other places), a one-word place never after "in", "at"... is dropped when every use starts
+     a sentence (``Amongst``), it holds a digit (``R0``), it is such a town (``Jupiter``), the
+     text writes it in lowercase (``Client``) or only before another capitalised word
+     (``Punta``), or it is a title (``Sultan``); it is a person after a Census first name
+     (``Schiff`` in "Adam Schiff"), an organisation if an acronym (``RT``), other if a demonym
+     (``Hongkongers``). An unknown longer place is dropped when made of generic region words
+     (``Western District``) or two names joined by "and" (``North and South Korea``), is an
+     organisation after an organisation head (``Faleolo District Hospital``), a person if a
+     Census first name and surname (``Savannah Guthrie``).
+   Places are then located (:func:`etl.geo.locate`), and values naming one place get one name
+   (``UAE`` -> ``United Arab Emirates``, ``Lousiana`` beside ``Louisiana``).
 
 **Display form** (what the facet shows), a pure function of the cleaned name and its type:
 the alias table's name when the table knows the entity; otherwise Latin diacritics folded to
@@ -84,6 +97,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from etl.gazetteer import AliasEntry, AliasTable
+from etl.geo import place_evidence
 from etl.kinds import Kind
 from etl.mentions import KIND_ORDER, LABEL_KIND, Mention
 from etl.names import (
@@ -247,6 +261,7 @@ class _Validator:
         self.things: set[str] = set()  # longer organisation and place names
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
+        self.places: list[str] = []  # the document's place values, context for place_evidence
 
     def strip(self, c: _Cand) -> _Cand:
         if c.kind != "person" or c.entry is not None:
@@ -263,6 +278,7 @@ class _Validator:
                     self.orgs[name] += 1
         self.people = [p.parts for p in ctx.people]
         self.person_names = [p.name for p in ctx.people]
+        self.places = sorted({c.name for c in cands if c.kind == "location"})
 
     def check(self, name: str, kind: Kind) -> tuple[str, Kind] | None:
         if is_event(name, self.rules, self.names):
@@ -283,7 +299,13 @@ class _Validator:
             )
         if kind == "location":
             return check_place(
-                name, self.doc, self.rules, self.names, self.people, self.person_names
+                name,
+                self.doc,
+                self.rules,
+                self.names,
+                self.people,
+                self.person_names,
+                place_evidence(name, self.places),
             )
         return name, kind
 

@@ -39,6 +39,15 @@ Within one country, a name's own place beats one holding it as an alternate name
 is the state, not Oklahoma City), then a country beats a city, which beats a subdivision
 ("Quebec" is the city). A value the reference data does not know keeps no geo, and is not
 dropped.
+
+Also indexed, with no weight (they never win over another country's place, and alone are weak
+evidence for :func:`place_evidence`): second-level ISO subdivisions ("Oxfordshire") and US
+counties ("Riverside County"); and initials of multi-word country names ("UAE"). A name the index
+lacks is looked up by its parts (``GeoIndex.candidates``): "Winchester, Hampshire", "South
+London", "Tandag City", "Sola Airport". A street, building or landmark the reference lacks
+("Strickland Street", config ``local_heads``) gets the country of a document whose unambiguous
+places all lie in one country, and no point. :func:`locate` gives values naming one place one
+name (:func:`place_names`: "UAE" -> "United Arab Emirates").
 """
 
 from __future__ import annotations
@@ -62,7 +71,7 @@ from etl.text import fold_key
 
 log = logging.getLogger(__name__)
 
-PlaceKind = Literal["country", "city", "subdivision", "continent", "alias"]
+PlaceKind = Literal["country", "city", "subdivision", "continent", "alias", "local"]
 Point = tuple[float, float]
 
 # Within one country: which candidate a name means (lower first).
@@ -72,6 +81,7 @@ _KIND_ORDER: dict[str, int] = {
     "city": 2,
     "subdivision": 3,
     "continent": 4,
+    "local": 5,  # a street, a park, a mosque: its country is the document's one country
 }
 
 
@@ -87,6 +97,13 @@ class PlacesConfig:
     region_boost: float = 1_000_000.0
     region_suffixes: tuple[str, ...] = ()
     country_names: Mapping[str, str] = field(default_factory=dict)
+    weak_city_population: int = 100_000
+    city_suffixes: tuple[str, ...] = ()
+    local_heads: tuple[str, ...] = ()
+    generic_words: frozenset[str] = frozenset()
+    region_heads: frozenset[str] = frozenset()
+    place_heads: frozenset[str] = frozenset()
+    organization_heads: frozenset[str] = frozenset()
 
 
 def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
@@ -102,6 +119,13 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
         region_boost=float(d.get("region_boost", 1_000_000.0)),
         region_suffixes=tuple(str(s) for s in d.get("region_suffixes") or ()),
         country_names={str(k): str(v).upper() for k, v in (d.get("country_names") or {}).items()},
+        weak_city_population=int(d.get("weak_city_population", 100_000)),
+        city_suffixes=tuple(str(w) for w in d.get("city_suffixes") or ()),
+        local_heads=tuple(str(w) for w in d.get("local_heads") or ()),
+        generic_words=frozenset(str(w).casefold() for w in d.get("generic_words") or ()),
+        region_heads=frozenset(str(w).casefold() for w in d.get("region_heads") or ()),
+        place_heads=frozenset(str(w).casefold() for w in d.get("place_heads") or ()),
+        organization_heads=frozenset(str(w).casefold() for w in d.get("organization_heads") or ()),
     )
 
 
@@ -139,10 +163,37 @@ class GeoIndex:
     ratio: float
     country_boost: float
     region_boost: float
+    city_suffixes: frozenset[str] = frozenset()
+    local_heads: frozenset[str] = frozenset()
     load_seconds: float = 0.0
 
     def candidates(self, name: str) -> tuple[Place, ...]:
         """Every place ``name`` may mean (empty: the reference does not know it)."""
+        return self._exact(name) or self._loose(name)
+
+    def is_name(self, name: str) -> bool:
+        """Whether ``name`` is a place's own name (or alternate), not found by its parts."""
+        return bool(self._exact(name))
+
+    def _loose(self, name: str) -> tuple[Place, ...]:
+        """Places of a name the index lacks but whose parts it knows: "Winchester, Hampshire"
+        (the first part in the second's country), "South London" (a direction before a place),
+        "Tandag City", "Kalibo International Airport" (a city before a word that says so)."""
+        if "," in name:
+            head, tail = (p.strip() for p in name.split(",", 1))
+            within = {c for p in self.candidates(tail) for c in p.countries}
+            return tuple(p for p in self.candidates(head) if within & set(p.countries))
+        words = name.split()
+        if len(words) < 2:
+            return ()
+        if words[0].casefold() in _DIRECTIONS:
+            return self._exact(" ".join(words[1:]))
+        for n in (2, 1):
+            if len(words) > n and " ".join(words[-n:]).casefold() in self.city_suffixes:
+                return tuple(p for p in self._exact(" ".join(words[:-n])) if p.kind == "city")
+        return ()
+
+    def _exact(self, name: str) -> tuple[Place, ...]:
         key = fold_key(name)
         if key in self.continents:
             return (self.continents[key],)
@@ -192,6 +243,21 @@ _GENERIC = frozenset(
         "lakes",
         "plateau",
     }
+)
+# Words before a place that say which part of it ("South London", "East Jerusalem").
+_DIRECTIONS = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "greater",
+    ]
 )
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
 # Russian and Ukrainian adjective endings of subdivision names ("Amurskaya", "Primorskiy",
@@ -261,6 +327,23 @@ def _subdivision_forms(name: str) -> tuple[list[str], list[str]]:
     return full, stems
 
 
+def _country_initials(countries: Iterable[Any]) -> dict[str, str]:
+    """Initials of the country names of three capitalised words or more ("UAE", "CAR") ->
+    alpha-2, where they name one country. Official names are left out: their initials are
+    other things' ("ISS", the Independent State of Samoa)."""
+    found: dict[str, set[str]] = {}
+    for country in countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None) or ""
+            if ", " in value:  # "Congo, The Democratic Republic of the"
+                head, tail = value.split(", ", 1)
+                value = f"{tail} {head}"
+            words = [w for w in re.split(r"[\s-]+", _THE.sub("", value)) if w[:1].isupper()]
+            if len(words) >= 3:
+                found.setdefault("".join(w[0] for w in words), set()).add(country.alpha_2)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
 class _Builder:
     def __init__(self) -> None:
         self.names: dict[str, list[Place]] = {}
@@ -322,6 +405,9 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
                 if ", " in value:  # "Korea, Republic of" -> "Republic of Korea"
                     head, tail = value.split(", ", 1)
                     b.add(b.names, f"{tail} {head}", known)
+    for initials, iso in _country_initials(pycountry.countries).items():
+        if iso in country_place and initials not in b.names:
+            b.add(b.names, initials, country_place[iso])
     for name, iso in conf.country_names.items():
         if iso in country_place:
             b.add(b.names, name, country_place[iso])
@@ -359,6 +445,25 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         for stem in stems:
             b.add(b.stems, stem, place)
 
+    # Minor regions, with no weight: second-level ISO subdivisions ("Oxfordshire", GB-OXF) and
+    # US counties ("Riverside County"); full names only (their bare stems are surnames and
+    # words: "Angus", "Jefferson"), and they never win over a place of another country.
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is None:
+            continue
+        full, _ = _subdivision_forms(sub.name)
+        if all(w in _GENERIC for w in re.split(r"[\s-]+", full[0].casefold())):
+            continue
+        place = Place(full[0], "subdivision", (sub.country_code,), None, 0.0)
+        for name in full:
+            b.add(b.names, name, place)
+    for county in gn.get_us_counties():
+        region = f"US-{county['state']}"
+        b.add(
+            b.names,
+            county["name"],
+            Place(county["name"], "subdivision", ("US",), None, 0.0, region=region),
+        )
     for c in cities:
         place = Place(
             c["name"],
@@ -390,6 +495,8 @@ def build_index(conf: PlacesConfig) -> GeoIndex:
         ratio=conf.ambiguity_ratio,
         country_boost=conf.country_boost,
         region_boost=conf.region_boost,
+        city_suffixes=frozenset(w.casefold() for w in conf.city_suffixes),
+        local_heads=frozenset(w.casefold() for w in conf.local_heads),
         load_seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -498,19 +605,142 @@ def resolve_places(
             if sure.region:  # "Idaho", "Boise": Moscow, Idaho (25,000) over Moscow, Russia
                 context[sure.region] = index.region_boost
     out: dict[str, Place | None] = {}
+    # The one country of the document's unambiguous places, if it names places in one only.
+    countries = {c for c in context if "-" not in c}
+    only = next(iter(countries)) if len(countries) == 1 else None
     for name in locations:
         ref = choose(cands[name], context, index.ratio)
         alias = aliases[name]
         out[name] = _with_alias(alias, ref) if alias is not None else ref
+        if out[name] is None and only and not cands[name] and _local(name, index.local_heads):
+            # "Strickland Street", "Mount Apo": unknown to the reference, but a street or a
+            # mountain lies in the country the document is about (no point: nobody knows it).
+            out[name] = Place(name, "local", (only,))
     return out
+
+
+def _local(name: str, heads: frozenset[str]) -> bool:
+    return any(w.casefold() in heads for w in name.split()[:1] + name.split()[-1:])
+
+
+Evidence = Literal["known", "weak", "unknown"]
+
+
+def place_evidence(
+    name: str,
+    others: Iterable[str] = (),
+    index: GeoIndex | None = None,
+    weak_population: int | None = None,
+) -> Evidence:
+    """How much the reference says ``name`` is a place, beside the document's ``others``:
+    "unknown" (no candidate), "weak" (only towns under ``weak_city_population``, none in a
+    country where another place of the document surely lies: "Jupiter", Florida, in an article
+    about the planet), else "known"."""
+    index = index or reference()
+    cands = index.candidates(name)
+    if not cands:
+        return "unknown"
+    limit = places_config().weak_city_population if weak_population is None else weak_population
+    # Countries, continents and first-level regions are known; minor regions (no weight) and
+    # towns are weak.
+    if any(p.kind in ("country", "continent", "alias") or p.weight >= limit for p in cands):
+        return "known"
+    countries = {c for p in cands for c in p.countries}
+    for other in others:
+        if fold_key(other) == fold_key(name):
+            continue
+        sure = _sure(index.candidates(other))
+        if sure is not None and countries & set(sure.countries):
+            return "known"
+    return "weak"
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one inserted, dropped or replaced letter."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def place_names(
+    places: Mapping[str, Place | None],
+    table: AliasTable | None = None,
+    index: GeoIndex | None = None,
+) -> dict[str, str]:
+    """One document's place values -> the display name of the place each names, for the values
+    that name the same place as another value or a country (so one place shows as one value
+    across documents):
+
+    - a country the alias table does not list: its GeoNames name without "The" ("UAE" ->
+      "United Arab Emirates", "Slovak Republic" -> "Slovakia");
+    - a value the reference does not know, one letter away from another place of the document
+      that it knows: that place ("Lousiana" beside "Louisiana");
+    - a value of the words of a longer place of the document, first and last word alike: the
+      longer ("Bradley Airport" beside "Bradley International Airport")."""
+    index = index or reference()
+    out: dict[str, str] = {}
+    known = [v for v, p in places.items() if p is not None]
+    split = {v: v.split() for v in places}
+    long = [(v, w) for v, w in split.items() if len(w) >= 3]
+    for value, place in places.items():
+        if table is not None and table.lookup(value) is not None:
+            continue
+        words = split[value]
+        longer = [
+            v
+            for v, w in long
+            if len(words) >= 2
+            and len(w) > len(words)
+            and (w[0], w[-1]) == (words[0], words[-1])
+            and set(words) <= set(w)
+        ]
+        if len(longer) == 1:
+            out[value] = longer[0]
+        elif place is not None:
+            # Only a country's own name ("UAE"), not one found by its parts ("Northern Cyprus").
+            name = _THE.sub("", place.name)  # "The Netherlands", "The Gambia"
+            if (
+                place.kind == "country"
+                and fold_key(name) != fold_key(_THE.sub("", value))
+                and index.is_name(value)
+            ):
+                out[value] = name
+        elif len(fold_key(value)) >= 6 and not index.candidates(value):
+            near = [k for k in known if _one_edit(fold_key(value), fold_key(k))]
+            if len(near) == 1:
+                out[value] = near[0]
+    return out
+
+
+def _renamed(entities: Entities, names: Mapping[str, str]) -> Entities:
+    """``entities`` with its place values renamed by ``names`` (mentions added up)."""
+    locations: list[str] = []
+    mentions = dict(entities.mentions)
+    for value in entities.locations:
+        new = names.get(value, value)
+        if new != value:
+            mentions[new] = mentions.get(new, 0) + mentions.pop(value, 0)
+        if new not in locations:
+            locations.append(new)
+    return replace(entities, locations=tuple(locations), mentions=mentions)
 
 
 def locate(
     entities: Entities, table: AliasTable | None = None, index: GeoIndex | None = None
 ) -> Entities:
     """``entities`` with ``countries`` (sorted ISO codes of its resolved places) and ``points``
-    (one per resolved place with coordinates, in the order of ``locations``)."""
+    (one per resolved place with coordinates, in the order of ``locations``); values naming one
+    place get one name (:func:`place_names`)."""
     places = resolve_places(entities.locations, table, index)
+    names = place_names(places, table, index)
+    if names:
+        entities = _renamed(entities, names)
+        places = resolve_places(entities.locations, table, index)
     countries = sorted({c for p in places.values() if p is not None for c in p.countries})
     points: list[Point] = []
     for p in places.values():

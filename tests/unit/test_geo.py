@@ -10,6 +10,8 @@ from etl.geo import (
     choose,
     locate,
     parse_places_config,
+    place_evidence,
+    place_names,
     places_config,
     reference,
     resolve_places,
@@ -157,6 +159,86 @@ def test_locate() -> None:
     assert len(got.points) == 3  # Vladivostok, Pyongyang (North Korea's capital), Moscow
     assert got.locations == entities.locations  # unknown names are kept
     assert got.persons == entities.persons
+
+
+@pytest.mark.parametrize(
+    ("locations", "expected"),
+    [
+        (("UAE", "Dubai"), {"UAE": "United Arab Emirates"}),  # initials of a country's name
+        (("Slovak Republic",), {"Slovak Republic": "Slovakia"}),
+        (("Netherlands",), {}),  # GeoNames' "The Netherlands" without "The"
+        (("Louisiana", "Lousiana"), {"Lousiana": "Louisiana"}),  # one letter off a known place
+        (
+            ("Bradley Airport", "Bradley International Airport"),
+            {"Bradley Airport": "Bradley International Airport"},
+        ),
+        (("New York", "New York City"), {}),  # the last words differ
+        (("US", "North Korea"), {}),  # the alias table's names stay
+        (("Northern Cyprus",), {}),  # a country found by its parts keeps its name
+    ],
+)
+def test_place_names(locations: tuple[str, ...], expected: dict[str, str]) -> None:
+    assert place_names(resolve_places(locations, TABLE), TABLE) == expected
+
+
+def test_locate_renames() -> None:
+    entities = Entities(
+        locations=("United Arab Emirates", "UAE"), mentions={"United Arab Emirates": 2, "UAE": 1}
+    )
+    got = locate(entities, TABLE)
+    assert got.locations == ("United Arab Emirates",)
+    assert got.mentions == {"United Arab Emirates": 3}
+    assert got.countries == ("AE",)
+
+
+@pytest.mark.parametrize(
+    ("name", "others", "expected"),
+    [
+        ("Atlantis Prime", (), "unknown"),
+        ("Paris", (), "known"),
+        ("Texas", (), "known"),  # a region
+        ("Jupiter", (), "weak"),  # a Florida town only, nothing else in the US
+        ("Jupiter", ("Miami",), "known"),
+        ("Jupiter", ("Saturn",), "weak"),
+        ("Oxfordshire", (), "weak"),  # a minor region: no weight
+        ("Oxfordshire", ("England",), "known"),
+    ],
+)
+def test_place_evidence(name: str, others: tuple[str, ...], expected: str) -> None:
+    assert place_evidence(name, others) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Oxfordshire", "GB"),
+        ("Riverside County", "US"),
+        ("Allegheny County", "US"),
+        # found by their parts
+        ("Winchester, Hampshire", "GB"),  # the first part in the second's country
+        ("Atlantis, Hampshire", None),
+        ("South London", "GB"),  # a direction before a place
+        ("Tandag City", "PH"),  # a city before a word that says so
+        ("Sola Airport", "NO"),
+    ],
+)
+def test_minor_regions(name: str, expected: str | None) -> None:
+    assert _country(name) == expected  # second-level ISO subdivisions, US counties
+
+
+@pytest.mark.parametrize(
+    ("name", "others", "expected"),
+    [
+        ("Strickland Street", ("Christchurch", "New Zealand"), "NZ"),  # the document's country
+        ("Strickland Street", ("Wellington", "Sydney"), None),  # places in two countries
+        ("Strickland Street", (), None),
+        ("Atlantis Prime", ("Wellington",), None),  # no street, building or landmark word
+    ],
+)
+def test_local_places(name: str, others: tuple[str, ...], expected: str | None) -> None:
+    place = resolve_places([name, *others])[name]
+    assert (place.countries[0] if place else None) == expected
+    assert place is None or place.point is None
 
 
 def test_unknown_kept() -> None:

@@ -170,6 +170,58 @@ def test_check_place(name: str, text: str, expected: tuple[str, str] | None) -> 
 
 
 @pytest.mark.parametrize(
+    ("name", "text", "evidence", "expected"),
+    [
+        # one word the gazetteer does not know, every use starting a sentence: dropped
+        ("Amongst", "It rained. Amongst them, one.", "unknown", None),
+        ("Offering", "Offering his help, he came.", "unknown", None),
+        ("Offering", "Offering his help, he came.", "known", ("Offering", "location")),
+        (
+            "Catalonia",
+            "Catalonia fire\n\nIn a Catalonian city",
+            "unknown",
+            ("Catalonia", "location"),
+        ),
+        ("Mindanao", "Quakes in Mindanao.", "unknown", ("Mindanao", "location")),
+        ("Mindanao", "Mindanao shook. Quakes hit.", "unknown", None),
+        ("Oxfordshire", "a farm near Oxfordshire", "unknown", ("Oxfordshire", "location")),
+        ("Thesprotia", "the Thesprotia police", "unknown", ("Thesprotia", "location")),
+        ("R0", "the R0 value", "unknown", None),  # a digit: no place
+        ("Jupiter", "the mass of Jupiter", "weak", None),  # a small town only, no context
+        ("Jupiter", "a house in Jupiter", "weak", ("Jupiter", "location")),
+        ("Portfolio.hu", "said Portfolio.hu", "unknown", ("Portfolio.hu", "organization")),
+        ("Northern Ireland - 1", "", "unknown", ("Northern Ireland", "location")),
+        ("Western District", "the Western District court", "unknown", None),
+        ("Autonomous Region", "", "unknown", None),
+        ("Western District", "", "weak", None),  # a minor region somewhere
+        ("Middle East", "", "unknown", ("Middle East", "location")),  # no region head
+        ("Faleolo District Hospital", "", "unknown", ("Faleolo District Hospital", "organization")),
+        ("North and South Korea", "", "unknown", None),
+        ("Savannah Guthrie", "Savannah Guthrie asked", "unknown", ("Savannah Guthrie", "person")),
+        ("Paris Metro", "Paris Metro: the metro", "unknown", ("Paris Metro", "location")),
+        ("Santos City", "Santos City", "unknown", ("Santos City", "location")),  # a place head
+        ("Schiff", "Rep. Adam Schiff spoke", "unknown", ("Adam Schiff", "person")),
+        ("Melania", "Lady Melania spoke", "unknown", ("Melania", "location")),  # a title
+        ("Client", "Client visits. The client paid.", "unknown", None),  # lowercase too
+        ("Punta", "the Punta Ventana rock", "unknown", None),  # cut from a longer name
+        ("Hongkongers", "many Hongkongers have", "unknown", ("Hongkongers", "other")),
+        ("Mars", "life on Mars", "unknown", ("Mars", "location")),
+        ("Patagonia", "the Patagonia steppe", "unknown", ("Patagonia", "location")),
+        ("Sultan", "the Sultan of Oman", "unknown", None),  # a title (nameparser)
+        ("RT", "as RT reported", "unknown", ("RT", "organization")),  # an acronym
+        ("UK", "RT reported", "known", ("UK", "location")),
+        ("Savannah Guthrie", "Savannah Guthrie asked", "known", ("Savannah Guthrie", "location")),
+    ],
+)
+def test_check_place_evidence(
+    name: str, text: str, evidence: str, expected: tuple[str, str] | None
+) -> None:
+    doc = doc_words(text)
+    got = check_place(name, doc, RULES, NAMES, [], [], evidence)  # type: ignore[arg-type]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
     ("head", "expected"),
     [("Court", "Supreme Court"), ("Session", "Court of Session"), ("Police", None)],
 )
