@@ -50,6 +50,17 @@ Per mention, in order:
      name (``Maya Rockeymoore Cummings``) -> person;
    - organisations: ``House`` is never resolved (beside the ``White House`` it means the House
      of Representatives);
+   - organisations, more: a legislature head alone (``Senate``, ``Parliament``) is kept when
+     the text never writes it in lowercase; stop words and particles alone (``Very``, ``Le``)
+     and all-caps common words of the text (``TOGETHER``) are dropped; an acronym the text
+     spells out in brackets as a lowercase phrase or a title (``PPE``, ``MVP (Most Valuable
+     Player)``), an event (``... Convention``, ``... Championships``), a title or degree
+     (``International Master``, ``Bachelor of Education``, ``Sheriff of ...``) -> other; a
+     person of the text glued to an organisation or place (``Brett Kavanaugh Supreme Court``),
+     a country glued to a first name, a city glued to its country (``Melbourne Australia``) are
+     dropped; a name with a first name listed beside a person of the text -> person; a country
+     or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
+     place;
    - places: a one-word place that is the first name or surname of a person of the document and
      is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
      is dropped; a religion (``Islam``) -> other.

@@ -14,10 +14,11 @@ telescope") is a noun. Census name lists keep names that are also words ("Rose",
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -327,6 +328,139 @@ def qualified(head: str, orgs: Mapping[str, int]) -> str | None:
     return min(fits)[1] if fits else None
 
 
+@dataclass(frozen=True)
+class OrgRules:
+    """The word lists of ``config/facets.yml`` that only the organisation checks read."""
+
+    event_heads: frozenset[str]
+    title_heads: frozenset[str]
+    title_first: frozenset[str]
+    legislature_heads: frozenset[str]
+    org_heads: frozenset[str]  # last words that say "organisation" (generic and thing heads)
+
+
+@cache
+def load_org_rules(path: Path = FACETS) -> OrgRules:
+    """The organisation-only lists of ``path``, read once per process."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return parse_org_rules(data)
+
+
+def parse_org_rules(data: Mapping[str, object]) -> OrgRules:
+    """Organisation-only lists from the parsed YAML of ``config/facets.yml``."""
+    orgs = data.get("organizations") or {}
+    persons = data.get("persons") or {}
+    assert isinstance(orgs, dict) and isinstance(persons, dict)
+    heads = persons.get("thing_heads") or {}
+    assert isinstance(heads, dict)
+    org_things = frozenset(str(w).casefold() for w in heads.get("organization") or [])
+    return OrgRules(
+        event_heads=_words(orgs, "event_heads"),
+        title_heads=_words(orgs, "title_heads"),
+        title_first=_words(orgs, "title_first"),
+        legislature_heads=_words(orgs, "legislature_heads"),
+        org_heads=_words(orgs, "generic_heads") | _words(orgs, "org_heads") | org_things,
+    )
+
+
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+_stop_words = cache(_stop_words)
+
+PlaceLookup = Callable[[str], Sequence[Any]]
+
+
+def _geo_candidates(name: str) -> Sequence[Any]:
+    from etl.geo import reference
+
+    return reference().candidates(name)
+
+
+def known_place(name: str, lookup: PlaceLookup = _geo_candidates) -> Any | None:
+    """The largest place (GeoNames/ISO 3166, by primary name only) ``name`` is, or None."""
+    cands = [p for p in lookup(name) if not p.alternate]
+    return max(cands, key=lambda p: p.weight) if cands else None
+
+
+def acronym_expansion(acronym: str, text: str) -> str | None:
+    """The words the document gives for ``acronym`` next to it in brackets, either way round
+    ("Most Valuable Player (MVP)", "CTO [Chief Technical Officer]", "BPL card [below poverty
+    line]"), when their initials spell it; None if the document spells it out nowhere."""
+    letters = acronym.casefold()
+    esc = re.escape(acronym)
+    words = r"((?:[\w'/-]+\s+){0,7}[\w'/-]+)"
+    for pat, take_last in (
+        (words + r"\s*[(\[]" + esc + r"[)\]]", True),
+        (r"\b" + esc + r"\b(?:\s+\w+)?\s*[(\[]" + words + r"[)\]]", False),
+    ):
+        for m in re.finditer(pat, text):
+            toks = [t for t in re.split(r"[\s/-]+", m.group(1)) if t]
+            for n in range(len(toks), 0, -1):
+                part = toks[-n:] if take_last else toks[:n]
+                if {part[0].casefold(), part[-1].casefold()} & _CONNECTORS:
+                    continue  # "in electric vehicle (EV)": the name starts after "in"
+                content = [t for t in part if t.casefold() not in _CONNECTORS]
+                initials = "".join(t[0] for t in content).casefold()
+                if initials == letters or "".join(t[0] for t in part).casefold() == letters:
+                    return " ".join(part)
+    return None
+
+
+_CONNECTORS = frozenset(
+    ["of", "and", "for", "the", "de", "du", "des", "la", "le", "el", "in", "on", "to"]
+)
+
+
+def _glued(
+    tokens: Sequence[str],
+    orgs: Mapping[str, int],
+    person_names: Sequence[str],
+    lookup: PlaceLookup,
+    names: NameData,
+) -> bool:
+    """Two names run together: a person of the document and an organisation or place
+    ("Brett Kavanaugh Supreme Court", "Slovakia Igor Matovic"), a country and a first name
+    ("India Pranab"), or a place and its country ("Melbourne Australia")."""
+    value = " ".join(tokens)
+    people = {p for p in person_names if " " in p}
+    for i in range(1, len(tokens)):
+        head, tail = " ".join(tokens[:i]), " ".join(tokens[i:])
+        for person, other in ((head, tail), (tail, head)):
+            if person in people and (other in orgs or known_place(other, lookup) is not None):
+                return True
+        place = known_place(head, lookup)
+        if place is None or place.name == value:
+            continue
+        if place.kind == "country" and names.is_first(tokens[i]) and i == len(tokens) - 1:
+            return True  # "India Pranab"
+        country = known_place(tail, lookup)
+        if (
+            country is not None
+            and country.kind == "country"
+            and place.kind != "country"
+            and set(country.countries) & set(place.countries)
+        ):
+            return True  # "Melbourne Australia"
+    return False
+
+
+def _listed_with_person(name: str, text: str, person_names: Sequence[str]) -> bool:
+    """Written in a list next to a person of the document ("Alessandro Serradimigni, Joe
+    Estevez, and Manuel Giusti")."""
+    for other in person_names:
+        if other == name or " " not in other:
+            continue
+        a, b = re.escape(name), re.escape(other)
+        sep = r"(?:,\s*(?:and\s+)?|\s+and\s+)"
+        if re.search(a + sep + b + r"\b|\b" + b + sep + a + r"\b", text):
+            return True
+    return False
+
+
 def check_organization(
     name: str,
     doc: DocWords,
@@ -335,14 +469,18 @@ def check_organization(
     orgs: Mapping[str, int],
     people: Sequence[tuple[str, ...]],
     person_names: Sequence[str],
+    *,
+    org_rules: OrgRules | None = None,
+    places: PlaceLookup = _geo_candidates,
 ) -> tuple[str, Kind] | None:
-    """An organisation value: kept, resolved to its qualified form, moved to ``other`` or
-    ``person``, or None to drop."""
+    """An organisation value: kept, resolved to its qualified form, moved to ``other``,
+    ``person`` or ``location``, or None to drop."""
+    extra = org_rules or load_org_rules()
     tokens = name.split(" ")
     low = name.casefold()
     if len(tokens) == 1:
         if name.isupper() or any(c.isdigit() for c in name):
-            return name, "organization"  # acronyms: NASA, G7
+            return _check_acronym(name, doc, orgs, extra)
         if _belief(name, rules):
             return name, "other"
         if low in language_names():
@@ -350,19 +488,92 @@ def check_organization(
         i = _surname_of(name, people, names)
         if i is not None:
             return person_names[i], "person"
+        if low in _stop_words() or low in _PARTICLES:
+            return None  # "Very", "Le"
+        # A legislature ("Senate", "Parliament") names one body in a country's news: kept
+        # alone when the document has no longer form and never writes it in lowercase.
+        if low in extra.legislature_heads and low not in doc.lower:
+            return (qualified(name, orgs) or name), "organization"
         # Generic: a listed head, or a plain capitalised word the document also writes in
         # lowercase ("Hydrogen", "Videos"; not "GitHub").
         if low in rules.generic_heads or (name[1:].islower() and low in doc.lower):
             q = None if low in rules.ambiguous_heads else qualified(name, orgs)
             return (q, "organization") if q else None
+        if _place_name(name, doc, names, extra, places):
+            return name, "location"
         return name, "organization"
-    if tokens[-1].casefold() in rules.law_heads:
+    last = tokens[-1].casefold()
+    if last in rules.law_heads:
         return name, "other"
-    if tokens[-1].casefold() in rules.road_heads:
+    if last in rules.road_heads:
         return name, "location"
+    if last in extra.event_heads:
+        return name, "other"  # "2020 Democratic National Convention"
+    if last in extra.title_heads or (
+        tokens[0].casefold() in extra.title_first and tokens[1].casefold() == "of"
+    ):
+        return name, "other"  # "International Master", "Bachelor of Education"
     if _person_shape(tokens, doc, names, people):
         return name, "person"
+    if _glued(tokens, orgs, person_names, places, names):
+        return None
+    if (
+        names.is_first(tokens[0])
+        and len(tokens) <= 3
+        and last not in extra.org_heads
+        and doc.text
+        and _listed_with_person(name, doc.text, person_names)
+    ):
+        return name, "person"  # "Alessandro Serradimigni, Joe Estevez, and Manuel Giusti"
+    if _place_name(name, doc, names, extra, places):
+        return name, "location"
     return name, "organization"
+
+
+def _check_acronym(
+    name: str, doc: DocWords, orgs: Mapping[str, int], extra: OrgRules
+) -> tuple[str, Kind] | None:
+    """An all-caps or digit-bearing word: kept (NASA, G7) unless the document writes it in
+    lowercase ("TOGETHER") or spells it out as something no organisation ("PPE", "MVP (Most
+    Valuable Player)": the expansion is none of the document's organisations and ends with no
+    organisation head word)."""
+    low = name.casefold()
+    if name.isalpha() and len(name) >= 4 and low in doc.lower:
+        return None
+    if not doc.text or not name.isalpha():
+        return name, "organization"
+    long = acronym_expansion(name, doc.text)
+    if long is None or fold_key(long) in {fold_key(o) for o in orgs}:
+        return name, "organization"
+    content = [t for t in re.split(r"[\s/-]+", long) if t.casefold() not in _CONNECTORS]
+    last = content[-1].casefold() if content else ""
+    if any(t[0].islower() for t in content) or last in extra.title_heads:
+        return name, "other"  # a thing or a title, not a proper name
+    return name, "organization"
+
+
+def _place_name(
+    name: str, doc: DocWords, names: NameData, extra: OrgRules, places: PlaceLookup
+) -> bool:
+    """A country, region or city typed as an organisation ("Samoa", "Niamey"): exactly a
+    place's primary name, with no organisation head word, no word the document writes in
+    lowercase and, for one word, no Census name ("Leo", "Gallup" name companies too)."""
+    tokens = name.split(" ")
+    if name.isupper() or any(t.casefold() in extra.org_heads for t in tokens):
+        return False
+    if any(t.casefold() in doc.lower for t in tokens):
+        return False
+    if len(tokens) == 1 and names.is_known(name):
+        return False
+    place = known_place(name, places)
+    if place is None:
+        return False
+    # A city's name is also a club's, a studio's or a magazine's ("Paramount", "Time"): only
+    # a country or a region is a place on its name alone, a city when the text puts it after
+    # "in", "at"...
+    return place.kind != "city" or bool(
+        doc.text and re.search(_LOCATIVE + re.escape(name) + r"\b", doc.text)
+    )
 
 
 def _person_shape(

@@ -143,6 +143,39 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Maya Rockeymoore Cummings", "", ("Maya Rockeymoore Cummings", "person")),
         ("Morgan Stanley", "", ("Morgan Stanley", "organization")),  # no such person here
         ("Pepcid", "", ("Pepcid", "organization")),  # a product: the data cannot tell
+        ("Very", "", None),  # a stop word
+        ("Le", "", None),  # a particle
+        ("TOGETHER", "we stand together", None),  # a common word in capitals
+        ("Senate", "a trial in the Senate", ("Senate", "organization")),  # a legislature
+        ("Senate", "the senate voted", None),  # written in lowercase: generic
+        ("PPE", "wear personal protective equipment (PPE)", ("PPE", "other")),
+        ("MVP", "NBA Finals MVP (Most Valuable Player)", ("MVP", "other")),  # a title
+        ("EV", "in electric vehicle (EV) sales", ("EV", "other")),
+        ("WHO", "World Health Organization (WHO)", ("WHO", "organization")),  # an org head
+        ("ISIS", "Islamic State of Iraq and Syria (ISIS)", ("ISIS", "organization")),
+        (
+            "2020 Democratic National Convention",
+            "",
+            ("2020 Democratic National Convention", "other"),
+        ),
+        ("International Master", "", ("International Master", "other")),  # a title
+        ("Bachelor of Education", "", ("Bachelor of Education", "other")),  # a degree
+        ("Sheriff of Milwaukee County", "", ("Sheriff of Milwaukee County", "other")),
+        (
+            "North Carolina State Board of Elections",
+            "",
+            ("North Carolina State Board of Elections", "organization"),
+        ),
+        ("Donald Trump Supreme Court", "", None),  # a person glued to an organisation
+        ("Slovakia Donald Trump", "", None),  # a place glued to a person
+        ("India Joe", "", None),  # a country glued to a first name
+        ("Melbourne Australia", "", None),  # a city glued to its country
+        ("Samoa", "", ("Samoa", "location")),  # a country
+        ("Niamey", "protests in Niamey", ("Niamey", "location")),  # a city written as a place
+        ("Paramount", "", ("Paramount", "organization")),  # a city's name, no place cue
+        ("Time", "", ("Time", "organization")),
+        ("Bank of America", "", ("Bank of America", "organization")),
+        ("Joe Estevez", "Joe Estevez, Joe Biden and others", ("Joe Estevez", "person")),
     ],
 )
 def test_check_organization(name: str, text: str, expected: tuple[str, str] | None) -> None:
