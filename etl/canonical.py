@@ -58,7 +58,12 @@ Per mention, in order:
      (``International Master``, ``Bachelor of Education``, ``Sheriff of ...``) -> other; a
      person of the text glued to an organisation or place (``Brett Kavanaugh Supreme Court``),
      a country glued to a first name, a city glued to its country (``Melbourne Australia``) are
-     dropped; a name with a first name listed beside a person of the text -> person; a country
+     dropped, and so are two names run together (``Tesco - Netto Poland``, ``Fort Peck,
+     Blackfeet Nation``), a person of the text with other words (``Keisha Lance Bottoms
+     Image``), a family (``Turpins``) and a name the text only writes inside a longer one
+     (``League of Women`` Voters, ``Center for`` ``Biological Diversity``); a word the text
+     only writes as the start of one longer organisation becomes it; a name with a first name
+     listed beside a person of the text -> person; a country
      or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
      place;
    - places: a one-word place that is the first name or surname of a person of the document and

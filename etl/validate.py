@@ -499,6 +499,11 @@ def check_organization(
         if low in rules.generic_heads or (name[1:].islower() and low in doc.lower):
             q = None if low in rules.ambiguous_heads else qualified(name, orgs)
             return (q, "organization") if q else None
+        if name.endswith("s") and _name_part_of(name[:-1], people) is not None:
+            return None  # a family: "the Turpins"
+        longer = _longer(name, doc.text, orgs) if doc.text else None
+        if longer is not None:
+            return longer, "organization"  # "Hornets" always in "Charlotte Hornets"
         if _place_name(name, doc, names, extra, places):
             return name, "location"
         return name, "organization"
@@ -515,8 +520,12 @@ def check_organization(
         return name, "other"  # "International Master", "Bachelor of Education"
     if _person_shape(tokens, doc, names, people):
         return name, "person"
-    if _glued(tokens, orgs, person_names, places, names):
+    if _glued(tokens, orgs, person_names, places, names) or _two_names(name):
         return None
+    if last not in extra.org_heads and _holds_person(name, person_names):
+        return None  # "Whistleblower Julian Assange", "Keisha Lance Bottoms Image"
+    if doc.text and _cut(name, doc.text, names, extra.org_heads, [*orgs, *person_names]):
+        return None  # "League of Women" (Voters), "Biological Diversity" (Center for ...)
     if (
         names.is_first(tokens[0])
         and len(tokens) <= 3
@@ -528,6 +537,83 @@ def check_organization(
     if _place_name(name, doc, names, extra, places):
         return name, "location"
     return name, "organization"
+
+
+_SUFFIX_PART = re.compile(r"^(?:Inc|Ltd|LLC|LLP|Co|Corp|plc|SA|AG|GmbH)\.?$", re.IGNORECASE)
+
+
+def _two_names(name: str) -> bool:
+    """Two names or a name and a label run together: "Tesco - Netto Poland", "Labour Party -
+    203", "Fort Peck, Blackfeet Nation"; not "Hungarian National Asset Management, Inc." nor a
+    list inside one name ("Institute of Epidemiology, Disease Control and Research")."""
+    if " - " in name:
+        return True
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) < 2 or _SUFFIX_PART.match(parts[-1]):
+        return False
+    return not any(" and " in p or " & " in p for p in parts[1:])
+
+
+def _holds_person(name: str, person_names: Sequence[str]) -> bool:
+    """The value is a person of the document with other words around it."""
+    padded = f" {name} "
+    return any(" " in p and p != name and f" {p} " in padded for p in person_names)
+
+
+# A capitalised word of a longer name right after the value ("League of Women Voters"), or a
+# connector and one ("National Institute of Allergy and Infectious Diseases"); or one before.
+_AFTER = re.compile(r" (?:(?:and|et|of|de|for|y) )?(?:d')?[A-Z][\w'-]*")
+_BEFORE = re.compile(r"([A-Z][\w'-]*) (?:for|of|de) $")
+
+
+def _cut(
+    name: str, text: str, names: NameData, heads: frozenset[str], others: Iterable[str]
+) -> bool:
+    """Every time the text writes ``name`` (several words with a connector, not ending with an
+    organisation head) it is the start or the end of a longer capitalised name: followed by a
+    capitalised word that is no title ("League of Women Voters"; not "Apple CEO"), or by
+    "and"/"of" and one that starts no other organisation or person of the document ("School
+    of Marine and Atmospheric Science"; not "University of Miami and Apex Shark Expeditions"),
+    or
+    preceded by an organisation head and "for"/"of" ("Center for Biological Diversity"; not
+    "Eastman of Chapman University"). A value the text never writes as is gives no evidence."""
+    tokens = name.casefold().split(" ")
+    if len(tokens) < 2 or tokens[-1] in heads:
+        return False
+    if not any(t in ("of", "for", "de") for t in tokens[1:-1]) and not re.search(
+        r"[A-Z][\w'-]* (?:for|of|de) " + re.escape(name), text
+    ):
+        return False
+    hits = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)]
+    if not hits:
+        return False
+    firsts = {o.split(" ", 1)[0] for o in others}
+    for start in hits:
+        after = _AFTER.match(text, start + len(name), start + len(name) + 40)
+        if after is not None:
+            words = after.group(0).split(" ")
+            word = words[-1]
+            if word.isupper() or word.casefold() in names.titles:
+                after = None  # "NASA Administrator", "Apple CEO": a role, not a name
+            elif len(words) > 2 and word in firsts:
+                after = None  # "University of Miami and Apex Shark Expeditions"
+        if after is not None:
+            continue
+        before = _BEFORE.search(text, max(0, start - 40), start)
+        if before is not None and before.group(1).casefold() in heads:
+            continue
+        return False
+    return True
+
+
+def _longer(name: str, text: str, orgs: Iterable[str]) -> str | None:
+    """The one longer organisation of the document that every written ``name`` starts
+    ("Payam" always in "Payam International Airport")."""
+    fits = [o for o in orgs if o.startswith(name + " ")]
+    if len(fits) != 1:
+        return None
+    hits = re.findall(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
+    return fits[0] if hits and len(hits) == text.count(fits[0]) else None
 
 
 def _check_acronym(

@@ -176,6 +176,33 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Time", "", ("Time", "organization")),
         ("Bank of America", "", ("Bank of America", "organization")),
         ("Joe Estevez", "Joe Estevez, Joe Biden and others", ("Joe Estevez", "person")),
+        ("Labour Party - 203", "", None),  # a seat count glued
+        ("Fort Peck, Blackfeet Nation", "", None),  # two names
+        ("Acme, Inc.", "", ("Acme, Inc.", "organization")),  # a company suffix
+        (
+            "Institute of Epidemiology, Disease Control and Research",
+            "",
+            ("Institute of Epidemiology, Disease Control and Research", "organization"),
+        ),
+        ("Whistleblower Joe Biden", "", None),  # a person with a role word
+        ("Bidens", "", None),  # a family
+        ("League of Women", "the League of Women Voters said", None),  # cut
+        ("Institute of Allergy", "Institute of Allergy and Infectious Diseases", None),
+        (
+            "University of Miami",
+            "University of Miami and Joe Biden",
+            ("University of Miami", "organization"),
+        ),
+        ("Supreme", "the Supreme Court ruled", ("Supreme Court", "organization")),  # longer
+        ("White", "White said; the White House", ("White", "organization")),  # also alone
+        ("Biological Diversity", "the Center for Biological Diversity", None),
+        ("Apple", "Apple CEO Tim Cook", ("Apple", "organization")),  # a title follows
+        ("Google", "Google and Apple", ("Google", "organization")),
+        (
+            "Chapman University",
+            "Eastman of Chapman University",
+            ("Chapman University", "organization"),
+        ),
     ],
 )
 def test_check_organization(name: str, text: str, expected: tuple[str, str] | None) -> None:
