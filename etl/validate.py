@@ -363,13 +363,22 @@ def parse_org_rules(data: Mapping[str, object]) -> OrgRules:
     )
 
 
+@cache
 def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
+    """spaCy's English stop words ("very", "nothing"), read from its source file: importing
+    ``spacy.lang.en`` would import all of spaCy (2.5 s) for one set literal."""
+    import ast
+    from importlib.util import find_spec
 
-    return frozenset(STOP_WORDS)
+    spec = find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(spec.submodule_search_locations[0]) / "lang" / "en" / "stop_words.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 500:
+            return frozenset(node.value.split())
+    return frozenset()
 
-
-_stop_words = cache(_stop_words)
 
 PlaceLookup = Callable[[str], Sequence[Any]]
 
@@ -391,22 +400,33 @@ def acronym_expansion(acronym: str, text: str) -> str | None:
     ("Most Valuable Player (MVP)", "CTO [Chief Technical Officer]", "BPL card [below poverty
     line]"), when their initials spell it; None if the document spells it out nowhere."""
     letters = acronym.casefold()
-    esc = re.escape(acronym)
-    words = r"((?:[\w'/-]+\s+){0,7}[\w'/-]+)"
-    for pat, take_last in (
-        (words + r"\s*[(\[]" + esc + r"[)\]]", True),
-        (r"\b" + esc + r"\b(?:\s+\w+)?\s*[(\[]" + words + r"[)\]]", False),
+    for m in re.finditer(r"[(\[]" + re.escape(acronym) + r"[)\]]", text):
+        toks = _EXPANSION_WORD.findall(text, max(0, m.start() - 120), m.start())
+        found = _initials_match(toks[-8:], letters, take_last=True)
+        if found:
+            return found
+    for m in re.finditer(
+        r"\b" + re.escape(acronym) + r"\b(?: \w+)?\s*[(\[]([^)\]]{1,120})[)\]]", text
     ):
-        for m in re.finditer(pat, text):
-            toks = [t for t in re.split(r"[\s/-]+", m.group(1)) if t]
-            for n in range(len(toks), 0, -1):
-                part = toks[-n:] if take_last else toks[:n]
-                if {part[0].casefold(), part[-1].casefold()} & _CONNECTORS:
-                    continue  # "in electric vehicle (EV)": the name starts after "in"
-                content = [t for t in part if t.casefold() not in _CONNECTORS]
-                initials = "".join(t[0] for t in content).casefold()
-                if initials == letters or "".join(t[0] for t in part).casefold() == letters:
-                    return " ".join(part)
+        found = _initials_match(_EXPANSION_WORD.findall(m.group(1))[:8], letters, take_last=False)
+        if found:
+            return found
+    return None
+
+
+_EXPANSION_WORD = re.compile(r"[^\s/()\[\]-]+")
+
+
+def _initials_match(toks: Sequence[str], letters: str, *, take_last: bool) -> str | None:
+    for n in range(len(toks), 0, -1):
+        part = toks[-n:] if take_last else toks[:n]
+        if {part[0].casefold(), part[-1].casefold()} & _CONNECTORS:
+            continue  # "in electric vehicle (EV)": the name starts after "in"
+        content = [t for t in part if t.casefold() not in _CONNECTORS]
+        if "".join(t[0] for t in content).casefold() == letters:
+            return " ".join(part)
+        if "".join(t[0] for t in part).casefold() == letters:
+            return " ".join(part)
     return None
 
 
@@ -448,15 +468,22 @@ def _glued(
     return False
 
 
+_LIST_SEP = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+
+
 def _listed_with_person(name: str, text: str, person_names: Sequence[str]) -> bool:
     """Written in a list next to a person of the document ("Alessandro Serradimigni, Joe
     Estevez, and Manuel Giusti")."""
-    for other in person_names:
-        if other == name or " " not in other:
-            continue
-        a, b = re.escape(name), re.escape(other)
-        sep = r"(?:,\s*(?:and\s+)?|\s+and\s+)"
-        if re.search(a + sep + b + r"\b|\b" + b + sep + a + r"\b", text):
+    others = tuple(p for p in person_names if p != name and " " in p)
+    if not others:
+        return False
+    for m in re.finditer(r"\b" + re.escape(name) + r"\b", text):
+        sep = _LIST_SEP.match(text, m.end())
+        if sep is not None and text.startswith(others, sep.end()):
+            return True
+        head = text[max(0, m.start() - 60) : m.start()]
+        tail = re.search(r"(?:,\s*(?:and\s+)?|\s+and\s+)$", head)
+        if tail is not None and head[: tail.start()].endswith(others):
             return True
     return False
 
@@ -580,8 +607,8 @@ def _cut(
     tokens = name.casefold().split(" ")
     if len(tokens) < 2 or tokens[-1] in heads:
         return False
-    if not any(t in ("of", "for", "de") for t in tokens[1:-1]) and not re.search(
-        r"[A-Z][\w'-]* (?:for|of|de) " + re.escape(name), text
+    if not any(t in ("of", "for", "de") for t in tokens[1:-1]) and not any(
+        f" {w} {name}" in text for w in ("for", "of", "de")
     ):
         return False
     hits = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)]
