@@ -304,6 +304,14 @@ def _surname_of(word: str, people: Sequence[tuple[str, ...]], names: NameData) -
     return None
 
 
+def _surname_only(word: str, people: Sequence[tuple[str, ...]]) -> int | None:
+    """Index of the one person of the document whose surname ``word`` is, whatever their first
+    name ("al-Assad" beside "Bashar al-Assad", "Prakash" beside "Om Prakash")."""
+    key = fold_key(word)
+    found = {i for i, parts in enumerate(people) if len(parts) >= 2 and parts[-1] == key}
+    return found.pop() if len(found) == 1 else None
+
+
 def _name_part_of(word: str, people: Sequence[tuple[str, ...]]) -> int | None:
     """Index of the first person whose first name or surname ``word`` is."""
     key = fold_key(word)
@@ -488,6 +496,54 @@ def _listed_with_person(name: str, text: str, person_names: Sequence[str]) -> bo
     return False
 
 
+_SPEECH_AFTER = re.compile(r"(?:,? who\b|\s+(?:said|says|wrote|told|added|tweeted)\b)")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\s+$")
+_FUNCTION_WORDS = frozenset(
+    [
+        "at",
+        "of",
+        "in",
+        "on",
+        "for",
+        "from",
+        "with",
+        "by",
+        "to",
+        "and",
+        "or",
+        "the",
+        "a",
+        "an",
+        "as",
+        "than",
+        "via",
+        "per",
+        "into",
+        "under",
+        "over",
+    ]
+)
+
+
+def _person_cue(name: str, text: str, names: NameData, rules: Rules) -> bool:
+    """The text writes ``name`` as people are written: after a role ("nominee Darrell
+    Castle", "MP Tanya Davies"; any lowercase word but a preposition or determiner: "analysts
+    at Morgan Stanley" is none) or before "said", "wrote", ", who"."""
+    for m in re.finditer(r"\b" + re.escape(name) + r"\b", text):
+        if _SPEECH_AFTER.match(text, m.end()):
+            return True
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if before is None or "\n" in text[before.end() - 1 : m.start()]:
+            continue
+        word = before.group(1)
+        low = word.casefold()
+        if low in names.titles or low in rules.role_words:
+            return True
+        if word.islower() and low not in _FUNCTION_WORDS:
+            return True
+    return False
+
+
 def check_organization(
     name: str,
     doc: DocWords,
@@ -513,6 +569,8 @@ def check_organization(
         if low in language_names():
             return name, "other"
         i = _surname_of(name, people, names)
+        if i is None and not any(o.startswith(name + " ") for o in orgs):
+            i = _surname_only(name, people)
         if i is not None:
             return person_names[i], "person"
         if low in _stop_words() or low in _PARTICLES:
@@ -558,7 +616,15 @@ def check_organization(
         and len(tokens) <= 3
         and last not in extra.org_heads
         and doc.text
-        and _listed_with_person(name, doc.text, person_names)
+        and (
+            _listed_with_person(name, doc.text, person_names)
+            or (
+                last.upper() in names.last
+                and all(t[:1].isupper() for t in tokens)
+                and getattr(known_place(tokens[0], places), "kind", None) != "country"
+                and _person_cue(name, doc.text, names, rules)
+            )
+        )
     ):
         return name, "person"  # "Alessandro Serradimigni, Joe Estevez, and Manuel Giusti"
     if _place_name(name, doc, names, extra, places):

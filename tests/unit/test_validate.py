@@ -177,6 +177,10 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Bank of America", "", ("Bank of America", "organization")),
         ("Joe Estevez", "Joe Estevez, Joe Biden and others", ("Joe Estevez", "person")),
         ("Labour Party - 203", "", None),  # a seat count glued
+        ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
+        ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
+        ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
+        ("Behnken", "", ("Bob Behnken", "person")),  # the one person with that surname
         ("Fort Peck, Blackfeet Nation", "", None),  # two names
         ("Acme, Inc.", "", ("Acme, Inc.", "organization")),  # a company suffix
         (
