@@ -65,7 +65,9 @@ Per mention, in order:
      only writes as the start of one longer organisation becomes it; a name with a first name
      listed beside a person of the text, or with a Census surname written after a role word or
      before "said" (``nominee Darrell Castle``), -> person, and so is the surname of the one
-     person of the text with it (``Prakash`` beside ``Om Prakash``); a country
+     person of the text with it (``Prakash`` beside ``Om Prakash``); a disease or a prize
+     (``... Syndrome``, ``... Prize``) and a people named after a country (``American
+     Samoans``) -> other; a country
      or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
      place;
    - places: a one-word place that is the first name or surname of a person of the document and

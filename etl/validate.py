@@ -344,6 +344,7 @@ class OrgRules:
     title_heads: frozenset[str]
     title_first: frozenset[str]
     legislature_heads: frozenset[str]
+    other_heads: frozenset[str]
     org_heads: frozenset[str]  # last words that say "organisation" (generic and thing heads)
 
 
@@ -367,6 +368,7 @@ def parse_org_rules(data: Mapping[str, object]) -> OrgRules:
         title_heads=_words(orgs, "title_heads"),
         title_first=_words(orgs, "title_first"),
         legislature_heads=_words(orgs, "legislature_heads"),
+        other_heads=_words(orgs, "other_heads"),
         org_heads=_words(orgs, "generic_heads") | _words(orgs, "org_heads") | org_things,
     )
 
@@ -584,6 +586,8 @@ def check_organization(
         if low in rules.generic_heads or (name[1:].islower() and low in doc.lower):
             q = None if low in rules.ambiguous_heads else qualified(name, orgs)
             return (q, "organization") if q else None
+        if _people_of_place(name, places):
+            return name, "other"  # "Canadians"
         if name.endswith("s") and _name_part_of(name[:-1], people) is not None:
             return None  # a family: "the Turpins"
         longer = _longer(name, doc.text, orgs) if doc.text else None
@@ -599,6 +603,10 @@ def check_organization(
         return name, "location"
     if last in extra.event_heads:
         return name, "other"  # "2020 Democratic National Convention"
+    if last in extra.other_heads and not any(t.casefold() in extra.org_heads for t in tokens):
+        return name, "other"  # "Middle East Respiratory Syndrome"; not "... Institute of ..."
+    if _people_of_place(name, places):
+        return name, "other"  # "American Samoans"
     if last in extra.title_heads or (
         tokens[0].casefold() in extra.title_first and tokens[1].casefold() == "of"
     ):
@@ -707,6 +715,21 @@ def _longer(name: str, text: str, orgs: Iterable[str]) -> str | None:
         return None
     hits = re.findall(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
     return fits[0] if hits and len(hits) == text.count(fits[0]) else None
+
+
+def _people_of_place(name: str, places: PlaceLookup) -> bool:
+    """A people named after a country or region ("American Samoans", "Azerbaijanis",
+    "Canadians", "Italians"): the name less a demonym ending is a country, or a region when
+    only "s" or "ns" is cut ("Guardians" is no people of Guarda)."""
+    if not name.endswith("s") or len(name) < 6:
+        return False
+    stems = (name[:-1], name[:-2], name[:-3], name[:-3] + "a", name[:-4] + "a", name[:-4] + "y")
+    for n, stem in enumerate(stems):
+        place = known_place(stem, places)
+        kinds = ("country", "subdivision") if n < 2 else ("country",)
+        if place is not None and place.kind in kinds:
+            return True
+    return False
 
 
 def _check_acronym(

@@ -177,6 +177,14 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Bank of America", "", ("Bank of America", "organization")),
         ("Joe Estevez", "Joe Estevez, Joe Biden and others", ("Joe Estevez", "person")),
         ("Labour Party - 203", "", None),  # a seat count glued
+        ("Middle East Respiratory Syndrome", "", ("Middle East Respiratory Syndrome", "other")),
+        (
+            "Institute of Infectious Disease",
+            "",
+            ("Institute of Infectious Disease", "organization"),
+        ),
+        ("American Samoans", "", ("American Samoans", "other")),  # a people
+        ("Canadians", "", ("Canadians", "other")),
         ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
         ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
         ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
