@@ -67,7 +67,8 @@ Per mention, in order:
      before "said" (``nominee Darrell Castle``), -> person, and so is the surname of the one
      person of the text with it (``Prakash`` beside ``Om Prakash``); a disease or a prize
      (``... Syndrome``, ``... Prize``) and a people named after a country (``American
-     Samoans``) -> other; a country
+     Samoans``) and a ship (``MV ...``) -> other; an interview's speaker label (``((WSS))``)
+     is dropped; a country
      or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
      place;
    - places: a one-word place that is the first name or surname of a person of the document and

@@ -345,6 +345,7 @@ class OrgRules:
     title_first: frozenset[str]
     legislature_heads: frozenset[str]
     other_heads: frozenset[str]
+    ship_prefixes: frozenset[str]  # as written: "MV", "HMS"
     org_heads: frozenset[str]  # last words that say "organisation" (generic and thing heads)
 
 
@@ -369,6 +370,7 @@ def parse_org_rules(data: Mapping[str, object]) -> OrgRules:
         title_first=_words(orgs, "title_first"),
         legislature_heads=_words(orgs, "legislature_heads"),
         other_heads=_words(orgs, "other_heads"),
+        ship_prefixes=frozenset(str(w) for w in orgs.get("ship_prefixes") or []),
         org_heads=_words(orgs, "generic_heads") | _words(orgs, "org_heads") | org_things,
     )
 
@@ -601,6 +603,8 @@ def check_organization(
         return name, "other"
     if last in rules.road_heads:
         return name, "location"
+    if tokens[0] in extra.ship_prefixes:
+        return name, "other"  # "MV Namse Bangdzod"
     if last in extra.event_heads:
         return name, "other"  # "2020 Democratic National Convention"
     if last in extra.other_heads and not any(t.casefold() in extra.org_heads for t in tokens):
@@ -742,6 +746,8 @@ def _check_acronym(
     low = name.casefold()
     if name.isalpha() and len(name) >= 4 and low in doc.lower:
         return None
+    if f"(({name}))" in doc.text:
+        return None  # an interview's speaker label: "((WSS)) How did..."
     if not doc.text or not name.isalpha():
         return name, "organization"
     long = acronym_expansion(name, doc.text)

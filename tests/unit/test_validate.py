@@ -185,6 +185,8 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ),
         ("American Samoans", "", ("American Samoans", "other")),  # a people
         ("Canadians", "", ("Canadians", "other")),
+        ("MV Namse Bangdzod", "", ("MV Namse Bangdzod", "other")),  # a ship
+        ("WSS", "((WSS)) How did it start?", None),  # a speaker label
         ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
         ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
         ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
