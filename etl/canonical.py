@@ -68,7 +68,9 @@ Per mention, in order:
      person of the text with it (``Prakash`` beside ``Om Prakash``); a disease or a prize
      (``... Syndrome``, ``... Prize``) and a people named after a country (``American
      Samoans``) and a ship (``MV ...``) -> other; an interview's speaker label (``((WSS))``)
-     is dropped; a country
+     is dropped; a name that ends exactly one longer organisation of the text (which passes
+     these checks) becomes it (``Judiciary Committee`` -> ``House Judiciary Committee``); a
+     country
      or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
      place;
    - places: a one-word place that is the first name or surname of a person of the document and

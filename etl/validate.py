@@ -598,6 +598,14 @@ def check_organization(
         if _place_name(name, doc, names, extra, places):
             return name, "location"
         return name, "organization"
+    longer = _only_longer_ending(name, orgs)
+    if longer is not None:
+        # "Judiciary Committee" beside "House Judiciary Committee", if that one passes.
+        checked = check_organization(
+            longer, doc, rules, names, orgs, people, person_names, org_rules=extra, places=places
+        )
+        if checked == (longer, "organization"):
+            return checked
     last = tokens[-1].casefold()
     if last in rules.law_heads:
         return name, "other"
@@ -734,6 +742,16 @@ def _people_of_place(name: str, places: PlaceLookup) -> bool:
         if place is not None and place.kind in kinds:
             return True
     return False
+
+
+def _only_longer_ending(name: str, orgs: Mapping[str, int]) -> str | None:
+    """The one longer organisation of the document ending with the several-word ``name``
+    ("House Judiciary Committee" for "Judiciary Committee"): the short form of its name."""
+    tail = " " + name.casefold()
+    fits = [o for o in orgs if o.casefold().endswith(tail)]
+    if len(fits) != 1 or not fits[0][:1].isupper():
+        return None  # none, several, or a span with a stray word ("national Constitution Party")
+    return fits[0]
 
 
 def _check_acronym(

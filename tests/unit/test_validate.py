@@ -119,7 +119,14 @@ def test_is_event(name: str, expected: bool) -> None:
 
 
 PEOPLE = ["Donald Trump", "Elijah Cummings", "Bob Behnken", "Joe Biden"]
-ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White House": 5}
+ORGS = {
+    "Supreme Court": 3,
+    "Court of Session": 1,
+    "US Supreme Court": 1,
+    "White House": 5,
+    "House Oversight Committee": 1,
+    "Tesco - Bad Committee": 1,
+}
 
 
 @pytest.mark.parametrize(
@@ -187,6 +194,8 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Canadians", "", ("Canadians", "other")),
         ("MV Namse Bangdzod", "", ("MV Namse Bangdzod", "other")),  # a ship
         ("WSS", "((WSS)) How did it start?", None),  # a speaker label
+        ("Oversight Committee", "", ("House Oversight Committee", "organization")),
+        ("Bad Committee", "", ("Bad Committee", "organization")),  # the longer one is glued
         ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
         ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
         ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
