@@ -69,7 +69,8 @@ Per mention, in order:
      (``... Syndrome``, ``... Prize``) and a people named after a country (``American
      Samoans``) and a ship (``MV ...``) -> other; an interview's speaker label (``((WSS))``)
      is dropped; a name that ends exactly one longer organisation of the text (which passes
-     these checks) becomes it (``Judiciary Committee`` -> ``House Judiciary Committee``); a
+     these checks) becomes it (``Judiciary Committee`` -> ``House Judiciary Committee``,
+     ``Hornets`` -> ``Charlotte Hornets``); a
      country
      or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
      place;

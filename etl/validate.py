@@ -592,20 +592,17 @@ def check_organization(
             return name, "other"  # "Canadians"
         if name.endswith("s") and _name_part_of(name[:-1], people) is not None:
             return None  # a family: "the Turpins"
-        longer = _longer(name, doc.text, orgs) if doc.text else None
+        longer = (_longer(name, doc.text, orgs) if doc.text else None) or _valid_longer(
+            name, doc, rules, names, orgs, people, person_names, extra, places
+        )
         if longer is not None:
             return longer, "organization"  # "Hornets" always in "Charlotte Hornets"
         if _place_name(name, doc, names, extra, places):
             return name, "location"
         return name, "organization"
-    longer = _only_longer_ending(name, orgs)
+    longer = _valid_longer(name, doc, rules, names, orgs, people, person_names, extra, places)
     if longer is not None:
-        # "Judiciary Committee" beside "House Judiciary Committee", if that one passes.
-        checked = check_organization(
-            longer, doc, rules, names, orgs, people, person_names, org_rules=extra, places=places
-        )
-        if checked == (longer, "organization"):
-            return checked
+        return longer, "organization"  # "Judiciary Committee": "House Judiciary Committee"
     last = tokens[-1].casefold()
     if last in rules.law_heads:
         return name, "other"
@@ -742,6 +739,27 @@ def _people_of_place(name: str, places: PlaceLookup) -> bool:
         if place is not None and place.kind in kinds:
             return True
     return False
+
+
+def _valid_longer(
+    name: str,
+    doc: DocWords,
+    rules: Rules,
+    names: NameData,
+    orgs: Mapping[str, int],
+    people: Sequence[tuple[str, ...]],
+    person_names: Sequence[str],
+    extra: OrgRules,
+    places: PlaceLookup,
+) -> str | None:
+    """:func:`_only_longer_ending`, when that organisation passes the checks itself."""
+    longer = _only_longer_ending(name, orgs)
+    if longer is None:
+        return None
+    checked = check_organization(
+        longer, doc, rules, names, orgs, people, person_names, org_rules=extra, places=places
+    )
+    return longer if checked == (longer, "organization") else None
 
 
 def _only_longer_ending(name: str, orgs: Mapping[str, int]) -> str | None:

@@ -126,6 +126,7 @@ ORGS = {
     "White House": 5,
     "House Oversight Committee": 1,
     "Tesco - Bad Committee": 1,
+    "Charlotte Hornets": 2,
 }
 
 
@@ -196,6 +197,7 @@ ORGS = {
         ("WSS", "((WSS)) How did it start?", None),  # a speaker label
         ("Oversight Committee", "", ("House Oversight Committee", "organization")),
         ("Bad Committee", "", ("Bad Committee", "organization")),  # the longer one is glued
+        ("Hornets", "", ("Charlotte Hornets", "organization")),  # one word ends it too
         ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
         ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
         ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
