@@ -50,6 +50,30 @@ Per mention, in order:
      name (``Maya Rockeymoore Cummings``) -> person;
    - organisations: ``House`` is never resolved (beside the ``White House`` it means the House
      of Representatives);
+   - organisations, more: a legislature head alone (``Senate``, ``Parliament``) is kept when
+     the text never writes it in lowercase; stop words and particles alone (``Very``, ``Le``)
+     and all-caps common words of the text (``TOGETHER``) are dropped; an acronym the text
+     spells out in brackets as a lowercase phrase or a title (``PPE``, ``MVP (Most Valuable
+     Player)``), an event (``... Convention``, ``... Championships``), a title or degree
+     (``International Master``, ``Bachelor of Education``, ``Sheriff of ...``) -> other; a
+     person of the text glued to an organisation or place (``Brett Kavanaugh Supreme Court``),
+     a country glued to a first name, a city glued to its country (``Melbourne Australia``) are
+     dropped, and so are two names run together (``Tesco - Netto Poland``, ``Fort Peck,
+     Blackfeet Nation``), a person of the text with other words (``Keisha Lance Bottoms
+     Image``), a family (``Turpins``) and a name the text only writes inside a longer one
+     (``League of Women`` Voters, ``Center for`` ``Biological Diversity``); a word the text
+     only writes as the start of one longer organisation becomes it; a name with a first name
+     listed beside a person of the text, or with a Census surname written after a role word or
+     before "said" (``nominee Darrell Castle``), -> person, and so is the surname of the one
+     person of the text with it (``Prakash`` beside ``Om Prakash``); a disease or a prize
+     (``... Syndrome``, ``... Prize``) and a people named after a country (``American
+     Samoans``) and a ship (``MV ...``) -> other; an interview's speaker label (``((WSS))``)
+     is dropped; a name that ends exactly one longer organisation of the text (which passes
+     these checks) becomes it (``Judiciary Committee`` -> ``House Judiciary Committee``,
+     ``Hornets`` -> ``Charlotte Hornets``); a
+     country
+     or region's name (GeoNames, ISO 3166), or a city's the text writes after "in"/"at" ->
+     place;
    - places: a one-word place that is the first name or surname of a person of the document and
      is never written after "in", "at"... is that person (``Behnken``); a family (``Bidens``)
      is dropped; a religion (``Islam``) -> other; a web address -> organisation; a glued count

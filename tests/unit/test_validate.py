@@ -119,7 +119,15 @@ def test_is_event(name: str, expected: bool) -> None:
 
 
 PEOPLE = ["Donald Trump", "Elijah Cummings", "Bob Behnken", "Joe Biden"]
-ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White House": 5}
+ORGS = {
+    "Supreme Court": 3,
+    "Court of Session": 1,
+    "US Supreme Court": 1,
+    "White House": 5,
+    "House Oversight Committee": 1,
+    "Tesco - Bad Committee": 1,
+    "Charlotte Hornets": 2,
+}
 
 
 @pytest.mark.parametrize(
@@ -143,6 +151,83 @@ ORGS = {"Supreme Court": 3, "Court of Session": 1, "US Supreme Court": 1, "White
         ("Maya Rockeymoore Cummings", "", ("Maya Rockeymoore Cummings", "person")),
         ("Morgan Stanley", "", ("Morgan Stanley", "organization")),  # no such person here
         ("Pepcid", "", ("Pepcid", "organization")),  # a product: the data cannot tell
+        ("Very", "", None),  # a stop word
+        ("Le", "", None),  # a particle
+        ("TOGETHER", "we stand together", None),  # a common word in capitals
+        ("Senate", "a trial in the Senate", ("Senate", "organization")),  # a legislature
+        ("Senate", "the senate voted", None),  # written in lowercase: generic
+        ("PPE", "wear personal protective equipment (PPE)", ("PPE", "other")),
+        ("MVP", "NBA Finals MVP (Most Valuable Player)", ("MVP", "other")),  # a title
+        ("EV", "in electric vehicle (EV) sales", ("EV", "other")),
+        ("WHO", "World Health Organization (WHO)", ("WHO", "organization")),  # an org head
+        ("ISIS", "Islamic State of Iraq and Syria (ISIS)", ("ISIS", "organization")),
+        (
+            "2020 Democratic National Convention",
+            "",
+            ("2020 Democratic National Convention", "other"),
+        ),
+        ("International Master", "", ("International Master", "other")),  # a title
+        ("Bachelor of Education", "", ("Bachelor of Education", "other")),  # a degree
+        ("Sheriff of Milwaukee County", "", ("Sheriff of Milwaukee County", "other")),
+        (
+            "North Carolina State Board of Elections",
+            "",
+            ("North Carolina State Board of Elections", "organization"),
+        ),
+        ("Donald Trump Supreme Court", "", None),  # a person glued to an organisation
+        ("Slovakia Donald Trump", "", None),  # a place glued to a person
+        ("India Joe", "", None),  # a country glued to a first name
+        ("Melbourne Australia", "", None),  # a city glued to its country
+        ("Samoa", "", ("Samoa", "location")),  # a country
+        ("Niamey", "protests in Niamey", ("Niamey", "location")),  # a city written as a place
+        ("Paramount", "", ("Paramount", "organization")),  # a city's name, no place cue
+        ("Time", "", ("Time", "organization")),
+        ("Bank of America", "", ("Bank of America", "organization")),
+        ("Joe Estevez", "Joe Estevez, Joe Biden and others", ("Joe Estevez", "person")),
+        ("Labour Party - 203", "", None),  # a seat count glued
+        ("Middle East Respiratory Syndrome", "", ("Middle East Respiratory Syndrome", "other")),
+        (
+            "Institute of Infectious Disease",
+            "",
+            ("Institute of Infectious Disease", "organization"),
+        ),
+        ("American Samoans", "", ("American Samoans", "other")),  # a people
+        ("Canadians", "", ("Canadians", "other")),
+        ("MV Namse Bangdzod", "", ("MV Namse Bangdzod", "other")),  # a ship
+        ("WSS", "((WSS)) How did it start?", None),  # a speaker label
+        ("Oversight Committee", "", ("House Oversight Committee", "organization")),
+        ("Bad Committee", "", ("Bad Committee", "organization")),  # the longer one is glued
+        ("Hornets", "", ("Charlotte Hornets", "organization")),  # one word ends it too
+        ("Darrell Castle", "nominee Darrell Castle won", ("Darrell Castle", "person")),
+        ("Darrell Castle", "Darrell Castle said", ("Darrell Castle", "person")),
+        ("Morgan Stanley", "analysts at Morgan Stanley", ("Morgan Stanley", "organization")),
+        ("Behnken", "", ("Bob Behnken", "person")),  # the one person with that surname
+        ("Fort Peck, Blackfeet Nation", "", None),  # two names
+        ("Acme, Inc.", "", ("Acme, Inc.", "organization")),  # a company suffix
+        (
+            "Institute of Epidemiology, Disease Control and Research",
+            "",
+            ("Institute of Epidemiology, Disease Control and Research", "organization"),
+        ),
+        ("Whistleblower Joe Biden", "", None),  # a person with a role word
+        ("Bidens", "", None),  # a family
+        ("League of Women", "the League of Women Voters said", None),  # cut
+        ("Institute of Allergy", "Institute of Allergy and Infectious Diseases", None),
+        (
+            "University of Miami",
+            "University of Miami and Joe Biden",
+            ("University of Miami", "organization"),
+        ),
+        ("Supreme", "the Supreme Court ruled", ("Supreme Court", "organization")),  # longer
+        ("White", "White said; the White House", ("White", "organization")),  # also alone
+        ("Biological Diversity", "the Center for Biological Diversity", None),
+        ("Apple", "Apple CEO Tim Cook", ("Apple", "organization")),  # a title follows
+        ("Google", "Google and Apple", ("Google", "organization")),
+        (
+            "Chapman University",
+            "Eastman of Chapman University",
+            ("Chapman University", "organization"),
+        ),
     ],
 )
 def test_check_organization(name: str, text: str, expected: tuple[str, str] | None) -> None:
