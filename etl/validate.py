@@ -197,10 +197,34 @@ def _common(word: str, doc: DocWords, names: NameData) -> bool:
     return word.casefold() in doc.lower and not names.is_known(word)
 
 
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z][a-z]+$)")  # "JorgensenImage": a capital inside a word
+
+
+def _unglue(token: str, rules: Rules) -> str:
+    """``token`` without a caption word glued to its end ("JorgensenImage" -> "Jorgensen")."""
+    parts = _GLUED.split(token, maxsplit=1)
+    if len(parts) == 2 and parts[1].casefold() in rules.caption_words:
+        return parts[0]
+    return token
+
+
+def _title_here(word: str, doc: DocWords, rules: Rules, names: NameData) -> bool:
+    """A role word before a name: a title (nameparser) or a listed role word; a title that is
+    also a Census first name ("King", "Earl") only when the document uses it as a noun ("the
+    king")."""
+    low = word.casefold()
+    if low in rules.role_words or low.endswith("ologist"):
+        return True
+    return low in names.titles and (not names.is_first(word) or doc.is_noun(word))
+
+
 def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str:
     """Cut caption and label words after a name ("Tom Tancredo Image", "Narendra Modi
-    Announced") and role words before it ("Astronomer Anthony Boccaletti"), keeping two words."""
+    Announced", "Jo JorgensenImage") and role words before it ("Astronomer Anthony
+    Boccaletti"; "King Maha Vajiralongkorn" where the text says "the king"), keeping two
+    words."""
     tokens = name.split(" ")
+    tokens[-1] = _unglue(tokens[-1], rules)
     if _thing(tokens[-1], rules):
         return name  # "Saint Francis Hospital": not a person at all (person_kind)
     while len(tokens) > 2:
@@ -214,12 +238,13 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
         break
     while len(tokens) > 2:
         head = tokens[0]
-        if names.is_first(head) or tokens[1].casefold() in _PARTICLES:
+        if tokens[1].casefold() in _PARTICLES:
             break
         # A role word ("Astronomer", "Cardinal"), or a common word before a first name
         # ("Lead Paul Sun Hyung Lee"; not "Female Grand Master").
-        low = head.casefold()
-        role = low in names.titles or low in rules.role_words or low.endswith("ologist")
+        role = _title_here(head, doc, rules, names)
+        if not role and names.is_first(head):
+            break
         if role or (_common(head, doc, names) and names.is_first(tokens[1])):
             tokens.pop(0)
             continue

@@ -45,6 +45,13 @@ NAMES = name_data()
         ("Female Grand Master", "female players", "Female Grand Master"),  # no first name next
         ("Will Smith Image", "you will see", "Will Smith"),  # Will is a first name
         ("Pak Jong Chon", "", "Pak Jong Chon"),
+        ("Jo JorgensenImage", "", "Jo Jorgensen"),  # caption word glued
+        ("Phil CollinsImage", "", "Phil Collins"),
+        ("Jo McDonald", "", "Jo McDonald"),  # a capital inside a name
+        ("Sayyid Ali Hosseini Khamenei", "", "Ali Hosseini Khamenei"),  # honorific (config)
+        ("King Maha Vajiralongkorn", "the king said", "Maha Vajiralongkorn"),  # title as a noun
+        ("King Maha Vajiralongkorn", "", "King Maha Vajiralongkorn"),  # King: a first name
+        ("Earl Alan Dodge", "", "Earl Alan Dodge"),
     ],
 )
 def test_strip_person(name: str, text: str, expected: str) -> None:
