@@ -33,14 +33,18 @@ Per mention, in order:
    evidence of common words (a word it writes in lowercase; a noun when after "the"):
 
    - before short mentions resolve, a person loses trailing caption, label and reporting words
-     (``Tom Tancredo Image``, ``Narendra Modi Announced``) and leading role words
-     (``Astronomer Anthony Boccaletti``), keeping two words;
+     (``Tom Tancredo Image``, ``Narendra Modi Announced``, glued: ``Jo JorgensenImage``) and
+     leading role words and honorifics (``Astronomer Anthony Boccaletti``, ``Sayyid Ali Hosseini
+     Khamenei``; ``King`` only where the text says "the king"), keeping two words;
    - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
    - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
      Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no
      Census name and a common word (``Atmospheric Science``) -> other, and so is a name without
      a first name that begins a longer organisation or place of the document (``Hagia Sophia``
-     beside ``Hagia Sophia Museum``). A name none of whose words the data knows stays
+     beside ``Hagia Sophia Museum``); a place or organisation by a class word (``Causeway Bay``
+     unless a first name precedes, ``County Kerry``, ``Crow Tribe``, ``... Kft``) or written
+     after "in", "at"... (``in La Llagosta``) -> that type; a name the text writes in the plural
+     (``Space Shuttles``) -> other. A name none of whose words the data knows stays
      (``Sergei Shoigu``) unless ``require_known``;
    - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
      writes in lowercase) becomes the document's longer organisation ending with it (``Supreme

@@ -43,6 +43,8 @@ class Rules:
     verbs: frozenset[str]
     role_words: frozenset[str]
     thing_heads: Mapping[str, Kind]
+    place_heads: frozenset[str]  # "Causeway Bay": a place unless a first name comes first
+    first_words: Mapping[str, Kind]  # "County Kerry", "Gazeta Prawna"
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
     ambiguous_heads: frozenset[str]
@@ -76,6 +78,8 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
         verbs=_words(persons, "verbs"),
         role_words=_words(persons, "role_words"),
         thing_heads=_heads(persons.get("thing_heads") or {}),
+        place_heads=_words(persons, "place_heads"),
+        first_words=_heads(persons.get("first_words") or {}),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
         ambiguous_heads=_words(orgs, "ambiguous_heads"),
@@ -289,7 +293,9 @@ def person_kind(
     require_known: bool = False,
 ) -> Kind | None:
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
-    Telescope", "Atmospheric Science"), or None to drop (``require_known`` and no Census name).
+    Telescope", "Atmospheric Science", "Space Shuttle" written "Space Shuttles"), a place or an
+    organisation by a class word ("Causeway Bay", "County Kerry", "Crow Tribe") or written after
+    "in", "at"... ("in La Llagosta"), or None to drop (``require_known`` and no Census name).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
     word the document uses as a common noun makes it a thing, or a longer non-person value of
@@ -297,14 +303,23 @@ def person_kind(
     ("Hagia Sophia" beside "Hagia Sophia Museum"; not "James Webb").
     """
     tokens = name.split(" ")
-    if not names.is_first(tokens[0]) and any(t.startswith(name + " ") for t in things):
+    first_name = names.is_first(tokens[0])
+    if not first_name and any(t.startswith(name + " ") for t in things):
         return "other"
+    if len(tokens) >= 2 and tokens[0].casefold() in rules.first_words:
+        return rules.first_words[tokens[0].casefold()]  # "County Kerry", "Gazeta Prawna"
     last = tokens[-1]
     if _bare(last) in names.suffixes:
         return "person"
     low = last.casefold()
     if low in rules.thing_heads:
         return rules.thing_heads[low]
+    if low in rules.place_heads and not first_name:
+        return "location"  # "Causeway Bay"; not "Michael Bay"
+    if _plural_in(name, doc):
+        return "other"  # "the Space Shuttles": a class of things
+    if " " in name and re.search(_LOCATIVE + re.escape(name) + r"\b(?!['’]s)", doc.text):
+        return "location"  # "in La Llagosta", "in the Tsuen Wan district"; not "in Joe Biden's"
     if low in rules.law_heads:
         return "other"
     if _common(last, doc, names) and doc.is_noun(last):
@@ -317,6 +332,12 @@ def person_kind(
     if require_known and not any(names.is_known(t) for t in tokens):
         return None
     return "person"
+
+
+def _plural_in(name: str, doc: DocWords) -> bool:
+    """Whether the document writes the whole multi-word ``name`` in the plural ("Space
+    Shuttles"); people are pluralised by surname alone ("the Kennedys")."""
+    return " " in name and bool(re.search(re.escape(name) + r"e?s\b", doc.text))
 
 
 def _surname_of(word: str, people: Sequence[tuple[str, ...]], names: NameData) -> int | None:

@@ -75,6 +75,17 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Neo Nazi", "a neo-Nazi group", "other"),  # no name word, a common word
         ("Doris Day", "the day", "person"),  # a Census surname
         ("Goody Two Shoes", "", "person"),  # the data cannot tell (a song)
+        ("Causeway Bay", "", "location"),  # place head, no first name (config)
+        ("Java Sea", "", "location"),
+        ("Michael Bay", "", "person"),  # a first name before the head
+        ("County Kerry", "", "location"),  # first word (config)
+        ("Gazeta Prawna", "", "organization"),
+        ("Crow Tribe", "", "organization"),  # thing head (config)
+        ("Vedelmi Ipari Kft", "", "organization"),  # legal form
+        ("Space Shuttle", "retired the Space Shuttles", "other"),  # written in the plural
+        ("Tsuen Wan", "in the Tsuen Wan district", "location"),  # after "in"
+        ("La Llagosta", "a fire in La Llagosta", "location"),
+        ("Joe Biden", "trust in Joe Biden's plan", "person"),  # a possessive after "in"
     ],
 )
 def test_person_kind(name: str, text: str, expected: str) -> None:
