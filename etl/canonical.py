@@ -17,7 +17,10 @@ Per mention, in order:
    a qualifying title word alone changes nothing (``Defense Ministry`` stays an organisation).
 4. **Short mentions** resolve inside the document: a person mention, or a one-word mention of
    any type, whose words are the start or end of a longer person name in the same document
-   becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person). When
+   becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person), and
+   so does a person mention that is a longer name of the document without some of its middle or
+   later words (``John Conyers`` -> ``John James Conyers Jr.``, ``Pedro Pierluisi`` -> ``Pedro
+   R. Pierluisi Urrutia``). When
    several names fit (``Kim`` with ``Kim Jong Un`` and ``Kim Myong Sik``), the one written out
    most often wins, then the one introduced first (news style names the main subject first).
    A word the document uses alone as a non-person more often than in person mentions keeps
@@ -207,11 +210,23 @@ def _context(cands: list[_Cand]) -> _Context:
 def _match(parts: tuple[str, ...], people: Iterable[_Person]) -> _Person | None:
     n, best = len(parts), None
     for p in people:
-        if n >= len(p.parts) or parts not in (p.parts[:n], p.parts[-n:]):
+        if n >= len(p.parts):
+            continue
+        if parts not in (p.parts[:n], p.parts[-n:]) and not _shortened(parts, p.parts):
             continue
         if best is None or (-p.count, p.first, p.name) < (-best.count, best.first, best.name):
             best = p
     return best
+
+
+def _shortened(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Whether ``short`` is ``full`` without some of its middle or later words, same first
+    name: "John Conyers" of "John James Conyers Jr.", "Pedro Pierluisi" of "Pedro R. Pierluisi
+    Urrutia" (a second surname); not "John Lewis" of "John R. Lewis Voting Rights Act"."""
+    if len(short) < 2 or short[0] != full[0] or short[-1] not in full[-2:]:
+        return False
+    rest = iter(full[1:])
+    return all(any(w == f for f in rest) for w in short[1:])
 
 
 def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | None:
