@@ -36,9 +36,11 @@ Per mention, in order:
    evidence of common words (a word it writes in lowercase; a noun when after "the"):
 
    - before short mentions resolve, a person loses trailing caption, label and reporting words
-     (``Tom Tancredo Image``, ``Narendra Modi Announced``, glued: ``Jo JorgensenImage``) and
-     leading role words and honorifics (``Astronomer Anthony Boccaletti``, ``Sayyid Ali Hosseini
-     Khamenei``; ``King`` only where the text says "the king"), keeping two words;
+     (``Tom Tancredo Image``, ``Narendra Modi Announced``, glued: ``Jo JorgensenImage``), gets
+     back a surname the model cut off when the text always writes it after the name (``Amy
+     Berman`` -> ``Amy Berman Jackson``), and loses leading role words and honorifics
+     (``Astronomer Anthony Boccaletti``, ``Sayyid Ali Hosseini Khamenei``; ``King`` only where
+     the text says "the king"), keeping two words;
    - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
    - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
      Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no

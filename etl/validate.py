@@ -212,6 +212,34 @@ def _unglue(token: str, rules: Rules) -> str:
     return token
 
 
+def _cut_off(name: str, doc: DocWords, rules: Rules, names: NameData) -> str | None:
+    """The surname the model cut off a name: the one capitalised word that follows every
+    occurrence of ``name`` in the text and ends the name there ("Amy Berman" always written
+    "Amy Berman Jackson"); not a caption, role or thing word, not a word the text writes in
+    lowercase, nor the start of a longer name ("Bill Clinton White House")."""
+    if " " not in name or not doc.text:
+        return None
+    found = set()
+    for m in re.finditer(re.escape(name) + r"\b", doc.text):
+        nxt = _NEXT_NAME.match(doc.text, m.end())
+        if nxt is None:
+            return None
+        found.add(nxt.group(1))
+    if len(found) != 1:
+        return None
+    word = found.pop()
+    low = word.casefold()
+    if low in rules.caption_words or low in rules.verbs or _thing(word, rules):
+        return None
+    if low in doc.lower or low in names.titles or low in _PARTICLES:
+        return None
+    return word
+
+
+# A capitalised word after a name, then no other capitalised word (the name ends there).
+_NEXT_NAME = re.compile(r" ([A-Z][a-z]+)(?![\w'’-]| +[A-Z0-9])")
+
+
 def _title_here(word: str, doc: DocWords, rules: Rules, names: NameData) -> bool:
     """A role word before a name: a title (nameparser) or a listed role word; a title that is
     also a Census first name ("King", "Earl") only when the document uses it as a noun ("the
@@ -229,6 +257,9 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
     words."""
     tokens = name.split(" ")
     tokens[-1] = _unglue(tokens[-1], rules)
+    more = _cut_off(" ".join(tokens), doc, rules, names)
+    if more:
+        tokens.append(more)
     if _thing(tokens[-1], rules):
         return name  # "Saint Francis Hospital": not a person at all (person_kind)
     while len(tokens) > 2:

@@ -46,6 +46,12 @@ NAMES = name_data()
         ("Will Smith Image", "you will see", "Will Smith"),  # Will is a first name
         ("Pak Jong Chon", "", "Pak Jong Chon"),
         ("Jo JorgensenImage", "", "Jo Jorgensen"),  # caption word glued
+        ("Amy Berman", "Judge Amy Berman Jackson said", "Amy Berman Jackson"),  # cut surname
+        ("Superintendent Graciano", "Superintendent Graciano Mijares.", "Graciano Mijares"),
+        ("Bill Clinton", "the Bill Clinton White House", "Bill Clinton"),  # a longer name
+        ("Joe Biden", "Joe Biden said. Joe Biden Jr. came", "Joe Biden"),  # not always
+        ("Tom Tancredo", "Tom Tancredo Image", "Tom Tancredo"),  # caption word
+        ("Ann Lee", "Ann Lee Smith and the smith", "Ann Lee"),  # a lowercase word
         ("Phil CollinsImage", "", "Phil Collins"),
         ("Jo McDonald", "", "Jo McDonald"),  # a capital inside a name
         ("Sayyid Ali Hosseini Khamenei", "", "Ali Hosseini Khamenei"),  # honorific (config)
