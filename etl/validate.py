@@ -321,6 +321,7 @@ def person_kind(
     names: NameData,
     *,
     things: Iterable[str] = (),
+    people: Sequence[tuple[str, ...]] = (),
     require_known: bool = False,
 ) -> Kind | None:
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
@@ -334,6 +335,8 @@ def person_kind(
     ("Hagia Sophia" beside "Hagia Sophia Museum"; not "James Webb").
     """
     tokens = name.split(" ")
+    if _glued_surnames(tokens, people):
+        return None  # "Trump Biden": two people of the document
     first_name = names.is_first(tokens[0])
     if not first_name and any(t.startswith(name + " ") for t in things):
         return "other"
@@ -347,6 +350,8 @@ def person_kind(
         return rules.thing_heads[low]
     if low in rules.place_heads and not first_name:
         return "location"  # "Causeway Bay"; not "Michael Bay"
+    if _common(tokens[0], doc, names) and tokens[0].casefold() not in _PARTICLES:
+        return "other"  # "Training Range", "Regarding Ashodaya": a name starts with a name
     if _plural_in(name, doc):
         return "other"  # "the Space Shuttles": a class of things
     if " " in name and re.search(_LOCATIVE + re.escape(name) + r"\b(?!['’]s)", doc.text):
@@ -363,6 +368,16 @@ def person_kind(
     if require_known and not any(names.is_known(t) for t in tokens):
         return None
     return "person"
+
+
+def _glued_surnames(tokens: Sequence[str], people: Sequence[tuple[str, ...]]) -> bool:
+    """Whether every word is the surname of a different longer person of the document ("Trump
+    Biden" beside "Donald Trump" and "Joe Biden")."""
+    keys = tuple(fold_key(t) for t in tokens)
+    owners = [
+        {i for i, p in enumerate(people) if len(p) >= 2 and p[-1] == k and p != keys} for k in keys
+    ]
+    return len(keys) >= 2 and all(owners) and len(set().union(*owners)) >= 2
 
 
 def _plural_in(name: str, doc: DocWords) -> bool:

@@ -81,6 +81,8 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Neo Nazi", "a neo-Nazi group", "other"),  # no name word, a common word
         ("Doris Day", "the day", "person"),  # a Census surname
         ("Goody Two Shoes", "", "person"),  # the data cannot tell (a song)
+        ("Female Grand Master", "female players", "other"),  # a name starts with a name
+        ("Said bin Taimur", "he said", "person"),  # a particle follows
         ("Causeway Bay", "", "location"),  # place head, no first name (config)
         ("Java Sea", "", "location"),
         ("Michael Bay", "", "person"),  # a first name before the head
@@ -110,6 +112,20 @@ def test_person_kind(name: str, text: str, expected: str) -> None:
 def test_person_kind_beside_things(name: str, expected: str) -> None:
     things = ["Hagia Sophia Museum", "Tupua Tamasese Meaole Hospital", "James Webb Telescope"]
     assert person_kind(name, NO_DOC, RULES, NAMES, things=things) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Trump Biden", None),  # two surnames of two people of the document
+        ("Donald Trump", "person"),
+        ("Biden Biden", "person"),  # one person's
+        ("Jill Biden", "person"),
+    ],
+)
+def test_person_kind_beside_people(name: str, expected: str | None) -> None:
+    people = people_parts(["Donald Trump", "Joe Biden", "Biden Biden"])
+    assert person_kind(name, NO_DOC, RULES, NAMES, people=people) == expected
 
 
 @pytest.mark.parametrize(
