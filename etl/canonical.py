@@ -270,11 +270,14 @@ class _Validator:
         self.things: set[str] = set()  # longer organisation and place names
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
+        self.stripped: dict[str, str] = {}
 
     def strip(self, c: _Cand) -> _Cand:
         if c.kind != "person" or c.entry is not None:
             return c
-        name = strip_person(c.name, self.doc, self.rules, self.names)
+        name = self.stripped.get(c.name)
+        if name is None:  # a name recurs: its text searches are made once
+            name = self.stripped[c.name] = strip_person(c.name, self.doc, self.rules, self.names)
         return c if name == c.name else replace(c, name=name)
 
     def learn(self, cands: list[_Cand], ctx: _Context) -> None:

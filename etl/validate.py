@@ -31,6 +31,7 @@ _DETERMINER_WORDS = "the a an this that these those its his her their our my you
 _DETERMINED = rf"(?i:\b(?:{'|'.join(_DETERMINER_WORDS.split())}))\s+"
 # Prepositions that put a place after them; a person's surname is rarely written so.
 _LOCATIVE = r"\b(?:in|at|near|into|across|throughout|outside|inside)\s+(?:the\s+)?"
+_LOCATIVE_END = re.compile(_LOCATIVE + r"$")
 _PARTICLE_WORDS = "al el bin ibn ben de del della der den di da das dos du la le van von"
 _PARTICLES = frozenset(_PARTICLE_WORDS.split())  # as etl.names: "Qaboos bin Said" keeps "Said"
 
@@ -217,14 +218,18 @@ def _cut_off(name: str, doc: DocWords, rules: Rules, names: NameData) -> str | N
     occurrence of ``name`` in the text and ends the name there ("Amy Berman" always written
     "Amy Berman Jackson"); not a caption, role or thing word, not a word the text writes in
     lowercase, nor the start of a longer name ("Bill Clinton White House")."""
-    if " " not in name or not doc.text:
+    if " " not in name or name + " " not in doc.text:
         return None
     found = set()
-    for m in re.finditer(re.escape(name) + r"\b", doc.text):
-        nxt = _NEXT_NAME.match(doc.text, m.end())
-        if nxt is None:
-            return None
-        found.add(nxt.group(1))
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:  # str.find, not a regex compiled per name (the stage's time budget)
+        end = i + len(name)
+        if not text[end : end + 1].isalnum():
+            nxt = _NEXT_NAME.match(text, end)
+            if nxt is None:
+                return None
+            found.add(nxt.group(1))
+        i = text.find(name, end)
     if len(found) != 1:
         return None
     word = found.pop()
@@ -354,7 +359,7 @@ def person_kind(
         return "other"  # "Training Range", "Regarding Ashodaya": a name starts with a name
     if _plural_in(name, doc):
         return "other"  # "the Space Shuttles": a class of things
-    if " " in name and re.search(_LOCATIVE + re.escape(name) + r"\b(?!['’]s)", doc.text):
+    if _after_locative(name, doc):
         return "location"  # "in La Llagosta", "in the Tsuen Wan district"; not "in Joe Biden's"
     if low in rules.law_heads:
         return "other"
@@ -380,10 +385,39 @@ def _glued_surnames(tokens: Sequence[str], people: Sequence[tuple[str, ...]]) ->
     return len(keys) >= 2 and all(owners) and len(set().union(*owners)) >= 2
 
 
+def _after_locative(name: str, doc: DocWords) -> bool:
+    """Whether the text writes the multi-word ``name`` after "in", "at"... and not as a
+    possessive ("in La Llagosta"; not "in Joe Biden's")."""
+    if " " not in name:
+        return False
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:  # str.find, not a regex compiled per name (the stage's time budget)
+        end = i + len(name)
+        after = text[end : end + 2]
+        if (
+            not after[:1].isalnum()
+            and after not in ("'s", "’s")
+            and _LOCATIVE_END.search(text, max(0, i - 20), i)
+        ):
+            return True
+        i = text.find(name, end)
+    return False
+
+
 def _plural_in(name: str, doc: DocWords) -> bool:
     """Whether the document writes the whole multi-word ``name`` in the plural ("Space
     Shuttles"); people are pluralised by surname alone ("the Kennedys")."""
-    return " " in name and bool(re.search(re.escape(name) + r"e?s\b", doc.text))
+    if " " not in name:
+        return False
+    text = doc.text
+    for plural in (name + "s", name + "es"):
+        i = text.find(plural)
+        while i >= 0:
+            end = i + len(plural)
+            if not text[end : end + 1].isalnum():
+                return True
+            i = text.find(plural, end)
+    return False
 
 
 def _surname_of(word: str, people: Sequence[tuple[str, ...]], names: NameData) -> int | None:
