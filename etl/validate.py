@@ -245,14 +245,32 @@ def _cut_off(name: str, doc: DocWords, rules: Rules, names: NameData) -> str | N
 _NEXT_NAME = re.compile(r" ([A-Z][a-z]+)(?![\w'’-]| +[A-Z0-9])")
 
 
-def _title_here(word: str, doc: DocWords, rules: Rules, names: NameData) -> bool:
-    """A role word before a name: a title (nameparser) or a listed role word; a title that is
-    also a Census first name ("King", "Earl") only when the document uses it as a noun ("the
-    king")."""
+def _title_here(tokens: Sequence[str], doc: DocWords, rules: Rules, names: NameData) -> bool:
+    """Whether the first word is a role word before a name: a title (nameparser) or a listed
+    role word; a title that is also a Census first name ("King", "Earl", "Lady") only when the
+    document uses it as a noun ("the king"), writes the rest of the name without it, or writes
+    another title before it ("First Lady Melania Trump", "Crown Prince")."""
+    word = tokens[0]
     low = word.casefold()
     if low in rules.role_words or low.endswith("ologist"):
         return True
-    return low in names.titles and (not names.is_first(word) or doc.is_noun(word))
+    if low not in names.titles:
+        return False
+    if not names.is_first(word) or doc.is_noun(word):
+        return True
+    text, name = doc.text, " ".join(tokens)
+    if text.count(" ".join(tokens[1:])) > text.count(name):
+        return True
+    # Part of a longer title: "First Lady Melania Trump", "Crown Prince Mohammad bin Salman".
+    i = text.find(name)
+    while i > 0:
+        before = text[max(0, i - 20) : i].rsplit(None, 1)
+        if text[i - 1] == " " and before:
+            low = before[-1].casefold()
+            if low in names.titles or low in rules.role_words:
+                return True
+        i = text.find(name, i + len(name))
+    return False
 
 
 def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str:
@@ -282,7 +300,7 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
             break
         # A role word ("Astronomer", "Cardinal"), or a common word before a first name
         # ("Lead Paul Sun Hyung Lee"; not "Female Grand Master").
-        role = _title_here(head, doc, rules, names)
+        role = _title_here(tokens, doc, rules, names)
         if not role and names.is_first(head):
             break
         if role or (_common(head, doc, names) and names.is_first(tokens[1])):

@@ -58,6 +58,13 @@ NAMES = name_data()
         ("King Maha Vajiralongkorn", "the king said", "Maha Vajiralongkorn"),  # title as a noun
         ("King Maha Vajiralongkorn", "", "King Maha Vajiralongkorn"),  # King: a first name
         ("Earl Alan Dodge", "", "Earl Alan Dodge"),
+        ("Lady Melania Trump", "First Lady Melania Trump", "Melania Trump"),  # a longer title
+        ("Lady Ann Smith", "Lady Ann Smith. Ann Smith said", "Ann Smith"),  # written without
+        (
+            "Crown Prince Mohammad bin Salman",
+            "Crown Prince Mohammad bin Salman",
+            "Mohammad bin Salman",
+        ),
     ],
 )
 def test_strip_person(name: str, text: str, expected: str) -> None:
