@@ -32,6 +32,7 @@ _DETERMINED = rf"(?i:\b(?:{'|'.join(_DETERMINER_WORDS.split())}))\s+"
 # Prepositions that put a place after them; a person's surname is rarely written so.
 _LOCATIVE = r"\b(?:in|at|near|into|across|throughout|outside|inside)\s+(?:the\s+)?"
 _LOCATIVE_END = re.compile(_LOCATIVE + r"$")
+_CHARACTER_END = re.compile(r"\bcharacters?\s+(?:of\s+)?$")
 _PARTICLE_WORDS = "al el bin ibn ben de del della der den di da das dos du la le van von"
 _PARTICLES = frozenset(_PARTICLE_WORDS.split())  # as etl.names: "Qaboos bin Said" keeps "Said"
 
@@ -350,7 +351,8 @@ def person_kind(
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
     Telescope", "Atmospheric Science", "Space Shuttle" written "Space Shuttles"), a place or an
     organisation by a class word ("Causeway Bay", "County Kerry", "Crow Tribe") or written after
-    "in", "at"... ("in La Llagosta"), or None to drop (``require_known`` and no Census name).
+    "in", "at"... ("in La Llagosta"), ``other`` for a fictional character the text calls one
+    ("the character Tasha Yar"), or None to drop (``require_known`` and no Census name).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
     word the document uses as a common noun makes it a thing, or a longer non-person value of
@@ -377,6 +379,8 @@ def person_kind(
         return "other"  # "Training Range", "Regarding Ashodaya": a name starts with a name
     if _plural_in(name, doc):
         return "other"  # "the Space Shuttles": a class of things
+    if _written_after(name, doc, _CHARACTER_END, possessive=True):
+        return "other"  # "the character Tasha Yar", "character of Anya Jenkins": fictional
     if _after_locative(name, doc):
         return "location"  # "in La Llagosta", "in the Tsuen Wan district"; not "in Joe Biden's"
     if low in rules.law_heads:
@@ -403,9 +407,9 @@ def _glued_surnames(tokens: Sequence[str], people: Sequence[tuple[str, ...]]) ->
     return len(keys) >= 2 and all(owners) and len(set().union(*owners)) >= 2
 
 
-def _after_locative(name: str, doc: DocWords) -> bool:
-    """Whether the text writes the multi-word ``name`` after "in", "at"... and not as a
-    possessive ("in La Llagosta"; not "in Joe Biden's")."""
+def _written_after(name: str, doc: DocWords, before: re.Pattern[str], possessive: bool) -> bool:
+    """Whether the text writes the multi-word ``name`` right after what ``before`` matches
+    (anchored at its end), as a possessive too unless ``possessive`` is False."""
     if " " not in name:
         return False
     text, i = doc.text, doc.text.find(name)
@@ -414,12 +418,18 @@ def _after_locative(name: str, doc: DocWords) -> bool:
         after = text[end : end + 2]
         if (
             not after[:1].isalnum()
-            and after not in ("'s", "’s")
-            and _LOCATIVE_END.search(text, max(0, i - 20), i)
+            and (possessive or after not in ("'s", "’s"))
+            and before.search(text, max(0, i - 20), i)
         ):
             return True
         i = text.find(name, end)
     return False
+
+
+def _after_locative(name: str, doc: DocWords) -> bool:
+    """Whether the text writes ``name`` after "in", "at"... and not as a possessive ("in La
+    Llagosta"; not "in Joe Biden's")."""
+    return _written_after(name, doc, _LOCATIVE_END, possessive=False)
 
 
 def _plural_in(name: str, doc: DocWords) -> bool:

@@ -101,6 +101,9 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Tsuen Wan", "in the Tsuen Wan district", "location"),  # after "in"
         ("La Llagosta", "a fire in La Llagosta", "location"),
         ("Joe Biden", "trust in Joe Biden's plan", "person"),  # a possessive after "in"
+        ("Tasha Yar", "the character Tasha Yar's station", "other"),  # fictional
+        ("Anya Jenkins", "loosing the character of Anya Jenkins", "other"),
+        ("Anya Jenkins", "the actor Anya Jenkins", "person"),
     ],
 )
 def test_person_kind(name: str, text: str, expected: str) -> None:
