@@ -50,9 +50,9 @@ Per mention, in order:
      unless a first name precedes, ``County Kerry``, ``Crow Tribe``, ``... Kft``) or written
      after "in", "at"... (``in La Llagosta``) -> that type; a name the text writes in the plural
      (``Space Shuttles``), that starts with a common word of the text (``Female Grand
-     Master``) or that it calls a character (``the character Tasha Yar``) -> other; two surnames of two people of the document (``Trump Biden``) are
-     dropped. A name none of whose words the data knows stays
-     (``Sergei Shoigu``) unless ``require_known``;
+     Master``) or that it calls a character (``the character Tasha Yar``) -> other; two
+     surnames of two people of the document (``Trump Biden``) are dropped. A name none of whose
+     words the data knows stays (``Sergei Shoigu``) unless ``require_known``;
    - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
      writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
      Court``), else is dropped; religions, ideologies (``-ism``), ``-phone`` words and ISO 639
