@@ -95,6 +95,7 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Michael Bay", "", "person"),  # a first name before the head
         ("County Kerry", "", "location"),  # first word (config)
         ("Gazeta Prawna", "", "organization"),
+        ("U.S.S. Grayback", "", "other"),  # a ship prefix
         ("Crow Tribe", "", "organization"),  # thing head (config)
         ("Vedelmi Ipari Kft", "", "organization"),  # legal form
         ("Space Shuttle", "retired the Space Shuttles", "other"),  # written in the plural
