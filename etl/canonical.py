@@ -48,7 +48,8 @@ Per mention, in order:
      a first name that begins a longer organisation or place of the document (``Hagia Sophia``
      beside ``Hagia Sophia Museum``); a place or organisation by a class word (``Causeway Bay``
      unless a first name precedes, ``County Kerry``, ``Crow Tribe``, ``... Kft``) or written
-     after "in", "at"... (``in La Llagosta``) -> that type; a name the text writes in the plural
+     after "in", "at"... (``in La Llagosta``) or a class noun (``troupe Tribal Evolution``) ->
+     that type; a name the text writes in the plural
      (``Space Shuttles``), that starts with a common word of the text (``Female Grand
      Master``) or that it calls a character (``the character Tasha Yar``) -> other; two
      surnames of two people of the document (``Trump Biden``) are dropped. A name none of whose

@@ -47,6 +47,7 @@ class Rules:
     thing_heads: Mapping[str, Kind]
     place_heads: frozenset[str]  # "Causeway Bay": a place unless a first name comes first
     first_words: Mapping[str, Kind]  # "County Kerry", "Gazeta Prawna"
+    org_nouns: frozenset[str]  # "troupe Tribal Evolution", "law firm Sidley Austin"
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
     ambiguous_heads: frozenset[str]
@@ -82,6 +83,7 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
         thing_heads=_heads(persons.get("thing_heads") or {}),
         place_heads=_words(persons, "place_heads"),
         first_words=_heads(persons.get("first_words") or {}),
+        org_nouns=_words(persons, "org_nouns"),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
         ambiguous_heads=_words(orgs, "ambiguous_heads"),
@@ -351,8 +353,9 @@ def person_kind(
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
     Telescope", "Atmospheric Science", "Space Shuttle" written "Space Shuttles"), a place or an
     organisation by a class word ("Causeway Bay", "County Kerry", "Crow Tribe") or written after
-    "in", "at"... ("in La Llagosta"), ``other`` for a fictional character the text calls one
-    ("the character Tasha Yar"), or None to drop (``require_known`` and no Census name).
+    "in", "at"... ("in La Llagosta") or a class noun ("troupe Tribal Evolution"), ``other``
+    for a fictional character the text calls one ("the character Tasha Yar"), or None to drop
+    (``require_known`` and no Census name; two surnames of the document's ``people``).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
     word the document uses as a common noun makes it a thing, or a longer non-person value of
@@ -379,6 +382,8 @@ def person_kind(
         return "other"  # "Training Range", "Regarding Ashodaya": a name starts with a name
     if _plural_in(name, doc):
         return "other"  # "the Space Shuttles": a class of things
+    if rules.org_nouns and _written_after(name, doc, _after_nouns(rules.org_nouns), False):
+        return "organization"  # "dancing troupe Tribal Evolution", "law firm Sidley Austin"
     if _written_after(name, doc, _CHARACTER_END, possessive=True):
         return "other"  # "the character Tasha Yar", "character of Anya Jenkins": fictional
     if _after_locative(name, doc):
@@ -424,6 +429,12 @@ def _written_after(name: str, doc: DocWords, before: re.Pattern[str], possessive
             return True
         i = text.find(name, end)
     return False
+
+
+@cache
+def _after_nouns(nouns: frozenset[str]) -> re.Pattern[str]:
+    """A lowercase noun of ``nouns`` and one space, at the end of the searched text."""
+    return re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, nouns)))}) $")
 
 
 def _after_locative(name: str, doc: DocWords) -> bool:

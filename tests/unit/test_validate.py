@@ -103,6 +103,9 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("La Llagosta", "a fire in La Llagosta", "location"),
         ("Joe Biden", "trust in Joe Biden's plan", "person"),  # a possessive after "in"
         ("Tasha Yar", "the character Tasha Yar's station", "other"),  # fictional
+        ("Tribal Evolution", "dancing troupe Tribal Evolution performed", "organization"),
+        ("Sidley Austin", "hiring law firm Sidley Austin, said", "organization"),
+        ("Elon Musk", "the company Elon Musk's brother runs", "person"),  # a possessive
         ("Anya Jenkins", "loosing the character of Anya Jenkins", "other"),
         ("Anya Jenkins", "the actor Anya Jenkins", "person"),
     ],
