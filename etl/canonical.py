@@ -52,7 +52,9 @@ Per mention, in order:
      that type; a name the text writes in the plural
      (``Space Shuttles``), that starts with a common word of the text (``Female Grand
      Master``) or that it calls a character (``the character Tasha Yar``) -> other; two
-     surnames of two people of the document (``Trump Biden``) are dropped. A name none of whose
+     surnames of two people of the document (``Trump Biden``) are dropped, and a first word
+     the document names alone as an organisation or place more often than in persons is cut
+     (``Koszalin Piotr Jedlinski``; ``Twitter West`` is dropped). A name none of whose
      words the data knows stays (``Sergei Shoigu``) unless ``require_known``;
    - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
      writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
@@ -117,6 +119,7 @@ from etl.validate import (
     check_organization,
     check_place,
     doc_words,
+    glued_lead,
     is_event,
     load_rules,
     name_data,
@@ -272,6 +275,7 @@ class _Validator:
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
         self.stripped: dict[str, str] = {}
+        self.single: set[str] = set()  # one-word organisations and places (fold keys)
 
     def strip(self, c: _Cand) -> _Cand:
         if c.kind != "person" or c.entry is not None:
@@ -289,12 +293,18 @@ class _Validator:
                 if c.kind == "organization":
                     self.orgs[name] += 1
         self.people = [p.parts for p in ctx.people]
+        # One word the document names alone as a non-person more often than inside persons.
+        self.single = {w for w, n in ctx.alone.items() if n.total() > ctx.evidence[w]}
         self.person_names = [p.name for p in ctx.people]
 
     def check(self, name: str, kind: Kind) -> tuple[str, Kind] | None:
         if is_event(name, self.rules, self.names):
             return name, "other"
         if kind == "person":
+            rest = glued_lead(name, self.single, self.names)  # "Koszalin Piotr Jedlinski"
+            if rest == "":
+                return None
+            name = rest or name
             k = person_kind(
                 name,
                 self.doc,

@@ -14,7 +14,7 @@ telescope") is a noun. Census name lists keep names that are also words ("Rose",
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -400,6 +400,19 @@ def person_kind(
     if require_known and not any(names.is_known(t) for t in tokens):
         return None
     return "person"
+
+
+def glued_lead(name: str, single: Collection[str], names: NameData) -> str | None:
+    """``name`` without a first word the document names alone as an organisation or a place
+    more often than in persons (fold keys ``single``) and that is no Census name: "Koszalin
+    Piotr Jedlinski" -> "Piotr Jedlinski"; "" when one word would be left ("Twitter West");
+    None when no such word leads ("Jordan Peterson" beside "Jordan")."""
+    tokens = name.split(" ")
+    if len(tokens) < 2 or names.is_known(tokens[0]) or fold_key(tokens[0]) not in single:
+        return None
+    if tokens[1].casefold() in _PARTICLES:
+        return None  # "Qaboos bin Said"
+    return " ".join(tokens[1:]) if len(tokens) > 2 else ""
 
 
 def _glued_surnames(tokens: Sequence[str], people: Sequence[tuple[str, ...]]) -> bool:

@@ -12,6 +12,7 @@ from etl.validate import (
     check_organization,
     check_place,
     doc_words,
+    glued_lead,
     is_event,
     load_rules,
     name_data,
@@ -140,6 +141,21 @@ def test_person_kind_beside_things(name: str, expected: str) -> None:
 def test_person_kind_beside_people(name: str, expected: str | None) -> None:
     people = people_parts(["Donald Trump", "Joe Biden", "Biden Biden"])
     assert person_kind(name, NO_DOC, RULES, NAMES, people=people) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Koszalin Piotr Jedlinski", "Piotr Jedlinski"),  # a place of the document leads
+        ("Twitter West", ""),  # one word left: no name
+        ("Jordan Peterson", None),  # a Census name
+        ("Hamza bin Laden", None),  # a particle follows
+        ("Piotr Jedlinski", None),
+    ],
+)
+def test_glued_lead(name: str, expected: str | None) -> None:
+    single = {"koszalin", "twitter", "jordan", "hamza"}
+    assert glued_lead(name, single, NAMES) == expected
 
 
 @pytest.mark.parametrize(
