@@ -51,7 +51,8 @@ Per mention, in order:
      after "in", "at"... (``in La Llagosta``) or a class noun (``troupe Tribal Evolution``) ->
      that type; a name the text writes in the plural
      (``Space Shuttles``), that starts with a common word of the text (``Female Grand
-     Master``) or that it calls a character (``the character Tasha Yar``) -> other; two
+     Master``), that it calls a character or a thing (``the character Tasha Yar``, ``Cotton
+     Candy, a dragon.``) -> other; two
      surnames of two people of the document (``Trump Biden``) are dropped, and a first word
      the document names alone as an organisation or place more often than in persons is cut
      (``Koszalin Piotr Jedlinski``; ``Twitter West`` is dropped). A name none of whose

@@ -48,6 +48,7 @@ class Rules:
     place_heads: frozenset[str]  # "Causeway Bay": a place unless a first name comes first
     first_words: Mapping[str, Kind]  # "County Kerry", "Gazeta Prawna"
     org_nouns: frozenset[str]  # "troupe Tribal Evolution", "law firm Sidley Austin"
+    thing_nouns: frozenset[str]  # "Cotton Candy, a dragon."
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
     ambiguous_heads: frozenset[str]
@@ -84,6 +85,7 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
         place_heads=_words(persons, "place_heads"),
         first_words=_heads(persons.get("first_words") or {}),
         org_nouns=_words(persons, "org_nouns"),
+        thing_nouns=_words(persons, "thing_nouns"),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
         ambiguous_heads=_words(orgs, "ambiguous_heads"),
@@ -354,7 +356,8 @@ def person_kind(
     Telescope", "Atmospheric Science", "Space Shuttle" written "Space Shuttles"), a place or an
     organisation by a class word ("Causeway Bay", "County Kerry", "Crow Tribe") or written after
     "in", "at"... ("in La Llagosta") or a class noun ("troupe Tribal Evolution"), ``other``
-    for a fictional character the text calls one ("the character Tasha Yar"), or None to drop
+    for a fictional character or a non-human thing the text calls one ("the character Tasha
+    Yar", "Cotton Candy, a dragon."), or None to drop
     (``require_known`` and no Census name; two surnames of the document's ``people``).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
@@ -384,6 +387,8 @@ def person_kind(
         return "other"  # "the Space Shuttles": a class of things
     if rules.org_nouns and _written_after(name, doc, _after_nouns(rules.org_nouns), False):
         return "organization"  # "dancing troupe Tribal Evolution", "law firm Sidley Austin"
+    if rules.thing_nouns and _described_as(name, doc, _apposition(rules.thing_nouns)):
+        return "other"  # "Cotton Candy, a dragon."
     if _written_after(name, doc, _CHARACTER_END, possessive=True):
         return "other"  # "the character Tasha Yar", "character of Anya Jenkins": fictional
     if _after_locative(name, doc):
@@ -448,6 +453,24 @@ def _written_after(name: str, doc: DocWords, before: re.Pattern[str], possessive
 def _after_nouns(nouns: frozenset[str]) -> re.Pattern[str]:
     """A lowercase noun of ``nouns`` and one space, at the end of the searched text."""
     return re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, nouns)))}) $")
+
+
+@cache
+def _apposition(nouns: frozenset[str]) -> re.Pattern[str]:
+    """ ", a dragon." after a name: a noun of ``nouns`` (one modifier allowed) ending a clause."""
+    alts = "|".join(sorted(map(re.escape, nouns)))
+    return re.compile(rf",? (?:a|an|the) (?:[a-z-]+ )?(?:{alts})s?(?=[.,;:)!?])")
+
+
+def _described_as(name: str, doc: DocWords, apposition: re.Pattern[str]) -> bool:
+    """Whether the text follows ``name`` with ``apposition`` ("Cotton Candy, a dragon.")."""
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:
+        end = i + len(name)
+        if apposition.match(text, end):
+            return True
+        i = text.find(name, end)
+    return False
 
 
 def _after_locative(name: str, doc: DocWords) -> bool:

@@ -105,6 +105,8 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Joe Biden", "trust in Joe Biden's plan", "person"),  # a possessive after "in"
         ("Tasha Yar", "the character Tasha Yar's station", "other"),  # fictional
         ("Tribal Evolution", "dancing troupe Tribal Evolution performed", "organization"),
+        ("Cotton Candy", "Cotton Candy, a dragon. Image: X", "other"),  # a non-human thing
+        ("Jo Roe", "Jo Roe, a film director, said", "person"),
         ("Sidley Austin", "hiring law firm Sidley Austin, said", "organization"),
         ("Elon Musk", "the company Elon Musk's brother runs", "person"),  # a possessive
         ("Anya Jenkins", "loosing the character of Anya Jenkins", "other"),
