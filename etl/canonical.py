@@ -17,7 +17,10 @@ Per mention, in order:
    a qualifying title word alone changes nothing (``Defense Ministry`` stays an organisation).
 4. **Short mentions** resolve inside the document: a person mention, or a one-word mention of
    any type, whose words are the start or end of a longer person name in the same document
-   becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person). When
+   becomes that person (``Putin`` -> ``Vladimir Putin``; ``Shoigu`` tagged GPE -> person), and
+   so does a person mention that is a longer name of the document without some of its middle or
+   later words (``John Conyers`` -> ``John James Conyers Jr.``, ``Pedro Pierluisi`` -> ``Pedro
+   R. Pierluisi Urrutia``). When
    several names fit (``Kim`` with ``Kim Jong Un`` and ``Kim Myong Sik``), the one written out
    most often wins, then the one introduced first (news style names the main subject first).
    A word the document uses alone as a non-person more often than in person mentions keeps
@@ -33,15 +36,27 @@ Per mention, in order:
    evidence of common words (a word it writes in lowercase; a noun when after "the"):
 
    - before short mentions resolve, a person loses trailing caption, label and reporting words
-     (``Tom Tancredo Image``, ``Narendra Modi Announced``) and leading role words
-     (``Astronomer Anthony Boccaletti``), keeping two words;
+     (``Tom Tancredo Image``, ``Narendra Modi Announced``, glued: ``Jo JorgensenImage``), gets
+     back a surname the model cut off when the text always writes it after the name (``Amy
+     Berman`` -> ``Amy Berman Jackson``), and loses leading role words and honorifics
+     (``Astronomer Anthony Boccaletti``, ``Sayyid Ali Hosseini Khamenei``; ``King`` only where
+     the text says "the king"), keeping two words;
    - any type: a storm or a day (``Hurricane Maria``, ``Bastille Day``) -> other;
    - persons: a thing named after someone (``James Webb Telescope`` -> other, ``John Radcliffe
      Hospital`` -> organisation, ``Karl Marx Avenue`` -> place), a law, or a phrase with no
      Census name and a common word (``Atmospheric Science``) -> other, and so is a name without
      a first name that begins a longer organisation or place of the document (``Hagia Sophia``
-     beside ``Hagia Sophia Museum``). A name none of whose words the data knows stays
-     (``Sergei Shoigu``) unless ``require_known``;
+     beside ``Hagia Sophia Museum``); a place or organisation by a class word (``Causeway Bay``
+     unless a first name precedes, ``County Kerry``, ``Crow Tribe``, ``... Kft``) or written
+     after "in", "at"... (``in La Llagosta``) or a class noun (``troupe Tribal Evolution``) ->
+     that type; a name the text writes in the plural
+     (``Space Shuttles``), that starts with a common word of the text (``Female Grand
+     Master``), that it calls a character or a thing (``the character Tasha Yar``, ``Cotton
+     Candy, a dragon.``) -> other; two
+     surnames of two people of the document (``Trump Biden``) are dropped, and a first word
+     the document names alone as an organisation or place more often than in persons is cut
+     (``Koszalin Piotr Jedlinski``; ``Twitter West`` is dropped). A name none of whose
+     words the data knows stays (``Sergei Shoigu``) unless ``require_known``;
    - organisations: a generic head alone (``Court``, ``House``, or a plain word the text also
      writes in lowercase) becomes the document's longer organisation ending with it (``Supreme
      Court``), else is dropped; religions, ideologies (``-ism``), ``-phone`` words and ISO 639
@@ -143,6 +158,7 @@ from etl.validate import (
     check_organization,
     check_place,
     doc_words,
+    glued_lead,
     is_event,
     load_rules,
     name_data,
@@ -241,11 +257,23 @@ def _context(cands: list[_Cand]) -> _Context:
 def _match(parts: tuple[str, ...], people: Iterable[_Person]) -> _Person | None:
     n, best = len(parts), None
     for p in people:
-        if n >= len(p.parts) or parts not in (p.parts[:n], p.parts[-n:]):
+        if n >= len(p.parts):
+            continue
+        if parts not in (p.parts[:n], p.parts[-n:]) and not _shortened(parts, p.parts):
             continue
         if best is None or (-p.count, p.first, p.name) < (-best.count, best.first, best.name):
             best = p
     return best
+
+
+def _shortened(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Whether ``short`` is ``full`` without some of its middle or later words, same first
+    name: "John Conyers" of "John James Conyers Jr.", "Pedro Pierluisi" of "Pedro R. Pierluisi
+    Urrutia" (a second surname); not "John Lewis" of "John R. Lewis Voting Rights Act"."""
+    if len(short) < 2 or short[0] != full[0] or short[-1] not in full[-2:]:
+        return False
+    rest = iter(full[1:])
+    return all(any(w == f for f in rest) for w in short[1:])
 
 
 def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | None:
@@ -286,11 +314,15 @@ class _Validator:
         self.people: list[tuple[str, ...]] = []
         self.person_names: list[str] = []
         self.places: list[str] = []  # the document's place values, context for place_evidence
+        self.stripped: dict[str, str] = {}
+        self.single: set[str] = set()  # one-word organisations and places (fold keys)
 
     def strip(self, c: _Cand) -> _Cand:
         if c.kind != "person" or c.entry is not None:
             return c
-        name = strip_person(c.name, self.doc, self.rules, self.names)
+        name = self.stripped.get(c.name)
+        if name is None:  # a name recurs: its text searches are made once
+            name = self.stripped[c.name] = strip_person(c.name, self.doc, self.rules, self.names)
         return c if name == c.name else replace(c, name=name)
 
     def learn(self, cands: list[_Cand], ctx: _Context) -> None:
@@ -301,6 +333,8 @@ class _Validator:
                 if c.kind == "organization":
                     self.orgs[name] += 1
         self.people = [p.parts for p in ctx.people]
+        # One word the document names alone as a non-person more often than inside persons.
+        self.single = {w for w, n in ctx.alone.items() if n.total() > ctx.evidence[w]}
         self.person_names = [p.name for p in ctx.people]
         self.places = sorted({c.name for c in cands if c.kind == "location"})
 
@@ -308,12 +342,17 @@ class _Validator:
         if is_event(name, self.rules, self.names):
             return name, "other"
         if kind == "person":
+            rest = glued_lead(name, self.single, self.names)  # "Koszalin Piotr Jedlinski"
+            if rest == "":
+                return None
+            name = rest or name
             k = person_kind(
                 name,
                 self.doc,
                 self.rules,
                 self.names,
                 things=self.things,
+                people=self.people,
                 require_known=self.require_known,
             )
             return (name, k) if k else None

@@ -15,7 +15,12 @@ table (:func:`merge_map`):
 - a group holding a value the alias table knows is left to the table (its editor decides
   whether "George Bush" is "George W. Bush");
 - names that are not "First [Middle...] Last" (a lone initial as first or last name, a
-  particle, more than two middle words) are never merged.
+  particle, more than two middle words) are never merged;
+- a second surname ("Wanda Vazquez" -> "Wanda Vazquez Garced", "Pedro Pierluisi" -> "Pedro R.
+  Pierluisi Urrutia", Spanish naming): a group ("First Last") goes to the one longer value whose
+  last middle word is that surname, when every value of the corpus with that first name and
+  that middle word is that one person, the middles agree as above, the suffixes are the same,
+  and the surname is no Census first name ("Martin Luther" is not "Martin Luther King").
 
 The target is the most complete form, not the most frequent: it does not flip back and forth
 as document counts drift from one nightly run to the next (each flip rewrites every document
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MERGE_CODE = 1  # bump when the rule changes: every merged document is then re-derived
+MERGE_CODE = 2  # bump when the rule changes: every merged document is then re-derived
 SNAPSHOT = "person-merges-"  # id prefix of merge-map snapshots in ALIAS-runs
 FIELD = "pipeline.merges"  # the fingerprint of the map a document was made with
 STAGED = "person-merges.json"  # the map handed from the plan to the re-derivation tasks
@@ -104,6 +109,33 @@ def _group_map(names: list[_Name], counts: Mapping[str, int]) -> dict[str, str]:
     return {n.value: target.value for n in names if n.value != target.value}
 
 
+def _second_surnames(
+    groups: Mapping[tuple[str, str], list[_Name]], merged: Mapping[str, str]
+) -> dict[str, str]:
+    """{variant: target} for groups whose surname is the second-to-last word of one longer
+    name (rule in the module docstring); ``merged``: the middle-name merges made so far."""
+    from etl.validate import name_data  # Census names, loaded once per process
+
+    longer: dict[tuple[str, str], list[_Name]] = {}
+    for (first, _), names in groups.items():
+        for n in names:
+            if n.middle and len(n.middle[-1]) > 1:
+                longer.setdefault((first, n.middle[-1]), []).append(n)
+    out: dict[str, str] = {}
+    for key, fulls in longer.items():
+        shorts = groups.get(key)
+        targets = {merged.get(f.value, f.value) for f in fulls}
+        if not shorts or len(targets) != 1 or name_data().is_first(key[1]):
+            continue
+        target = {f.value: f for f in fulls}.get(targets.pop())
+        if target is None:
+            continue  # merged into a value of another group: left alone
+        middle = target.middle[:-1]
+        if all(n.suffix == target.suffix and _covers(middle, n.middle) for n in shorts):
+            out.update({n.value: target.value for n in shorts})
+    return out
+
+
 def merge_map(values: Mapping[str, int], table: AliasTable | None = None) -> dict[str, str]:
     """{variant: target} for the corpus's person values (value -> documents holding it).
 
@@ -114,11 +146,16 @@ def merge_map(values: Mapping[str, int], table: AliasTable | None = None) -> dic
         name = _parse(value)
         if name is not None:
             groups.setdefault((name.first, name.last), []).append(name)
+    known = {
+        key
+        for key, names in groups.items()
+        if table is not None and any(table.lookup(n.value) is not None for n in names)
+    }  # the alias table's editor decides for these people
+    free = {key: names for key, names in groups.items() if key not in known}
     out: dict[str, str] = {}
-    for names in groups.values():
-        if table is not None and any(table.lookup(n.value) is not None for n in names):
-            continue  # the alias table's editor decides for these people
+    for names in free.values():
         out.update(_group_map(names, values))
+    out.update(_second_surnames(free, out))
     return out
 
 

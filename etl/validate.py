@@ -14,7 +14,7 @@ telescope") is a noun. Census name lists keep names that are also words ("Rose",
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,8 @@ _DETERMINER_WORDS = "the a an this that these those its his her their our my you
 _DETERMINED = rf"(?i:\b(?:{'|'.join(_DETERMINER_WORDS.split())}))\s+"
 # Prepositions that put a place after them; a person's surname is rarely written so.
 _LOCATIVE = r"\b(?:in|at|near|into|across|throughout|outside|inside)\s+(?:the\s+)?"
+_LOCATIVE_END = re.compile(_LOCATIVE + r"$")
+_CHARACTER_END = re.compile(r"\bcharacters?\s+(?:of\s+)?$")
 _PARTICLE_WORDS = "al el bin ibn ben de del della der den di da das dos du la le van von"
 _PARTICLES = frozenset(_PARTICLE_WORDS.split())  # as etl.names: "Qaboos bin Said" keeps "Said"
 
@@ -45,6 +47,10 @@ class Rules:
     verbs: frozenset[str]
     role_words: frozenset[str]
     thing_heads: Mapping[str, Kind]
+    place_heads: frozenset[str]  # "Causeway Bay": a place unless a first name comes first
+    first_words: Mapping[str, Kind]  # "County Kerry", "Gazeta Prawna"
+    org_nouns: frozenset[str]  # "troupe Tribal Evolution", "law firm Sidley Austin"
+    thing_nouns: frozenset[str]  # "Cotton Candy, a dragon."
     road_heads: frozenset[str]
     generic_heads: frozenset[str]
     ambiguous_heads: frozenset[str]
@@ -78,6 +84,10 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
         verbs=_words(persons, "verbs"),
         role_words=_words(persons, "role_words"),
         thing_heads=_heads(persons.get("thing_heads") or {}),
+        place_heads=_words(persons, "place_heads"),
+        first_words=_heads(persons.get("first_words") or {}),
+        org_nouns=_words(persons, "org_nouns"),
+        thing_nouns=_words(persons, "thing_nouns"),
         road_heads=_words(orgs, "road_heads"),
         generic_heads=_words(orgs, "generic_heads"),
         ambiguous_heads=_words(orgs, "ambiguous_heads"),
@@ -199,10 +209,87 @@ def _common(word: str, doc: DocWords, names: NameData) -> bool:
     return word.casefold() in doc.lower and not names.is_known(word)
 
 
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z][a-z]+$)")  # "JorgensenImage": a capital inside a word
+
+
+def _unglue(token: str, rules: Rules) -> str:
+    """``token`` without a caption word glued to its end ("JorgensenImage" -> "Jorgensen")."""
+    parts = _GLUED.split(token, maxsplit=1)
+    if len(parts) == 2 and parts[1].casefold() in rules.caption_words:
+        return parts[0]
+    return token
+
+
+def _cut_off(name: str, doc: DocWords, rules: Rules, names: NameData) -> str | None:
+    """The surname the model cut off a name: the one capitalised word that follows every
+    occurrence of ``name`` in the text and ends the name there ("Amy Berman" always written
+    "Amy Berman Jackson"); not a caption, role or thing word, not a word the text writes in
+    lowercase, nor the start of a longer name ("Bill Clinton White House")."""
+    if " " not in name or name + " " not in doc.text:
+        return None
+    found = set()
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:  # str.find, not a regex compiled per name (the stage's time budget)
+        end = i + len(name)
+        if not text[end : end + 1].isalnum():
+            nxt = _NEXT_NAME.match(text, end)
+            if nxt is None:
+                return None
+            found.add(nxt.group(1))
+        i = text.find(name, end)
+    if len(found) != 1:
+        return None
+    word = found.pop()
+    low = word.casefold()
+    if low in rules.caption_words or low in rules.verbs or _thing(word, rules):
+        return None
+    if low in doc.lower or low in names.titles or low in _PARTICLES:
+        return None
+    return word
+
+
+# A capitalised word after a name, then no other capitalised word (the name ends there).
+_NEXT_NAME = re.compile(r" ([A-Z][a-z]+)(?![\w'’-]| +[A-Z0-9])")
+
+
+def _title_here(tokens: Sequence[str], doc: DocWords, rules: Rules, names: NameData) -> bool:
+    """Whether the first word is a role word before a name: a title (nameparser) or a listed
+    role word; a title that is also a Census first name ("King", "Earl", "Lady") only when the
+    document uses it as a noun ("the king"), writes the rest of the name without it, or writes
+    another title before it ("First Lady Melania Trump", "Crown Prince")."""
+    word = tokens[0]
+    low = word.casefold()
+    if low in rules.role_words or low.endswith("ologist"):
+        return True
+    if low not in names.titles:
+        return False
+    if not names.is_first(word) or doc.is_noun(word):
+        return True
+    text, name = doc.text, " ".join(tokens)
+    if text.count(" ".join(tokens[1:])) > text.count(name):
+        return True
+    # Part of a longer title: "First Lady Melania Trump", "Crown Prince Mohammad bin Salman".
+    i = text.find(name)
+    while i > 0:
+        before = text[max(0, i - 20) : i].rsplit(None, 1)
+        if text[i - 1] == " " and before:
+            low = before[-1].casefold()
+            if low in names.titles or low in rules.role_words:
+                return True
+        i = text.find(name, i + len(name))
+    return False
+
+
 def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str:
     """Cut caption and label words after a name ("Tom Tancredo Image", "Narendra Modi
-    Announced") and role words before it ("Astronomer Anthony Boccaletti"), keeping two words."""
+    Announced", "Jo JorgensenImage") and role words before it ("Astronomer Anthony
+    Boccaletti"; "King Maha Vajiralongkorn" where the text says "the king"), keeping two
+    words."""
     tokens = name.split(" ")
+    tokens[-1] = _unglue(tokens[-1], rules)
+    more = _cut_off(" ".join(tokens), doc, rules, names)
+    if more:
+        tokens.append(more)
     if _thing(tokens[-1], rules):
         return name  # "Saint Francis Hospital": not a person at all (person_kind)
     while len(tokens) > 2:
@@ -216,12 +303,13 @@ def strip_person(name: str, doc: DocWords, rules: Rules, names: NameData) -> str
         break
     while len(tokens) > 2:
         head = tokens[0]
-        if names.is_first(head) or tokens[1].casefold() in _PARTICLES:
+        if tokens[1].casefold() in _PARTICLES:
             break
         # A role word ("Astronomer", "Cardinal"), or a common word before a first name
         # ("Lead Paul Sun Hyung Lee"; not "Female Grand Master").
-        low = head.casefold()
-        role = low in names.titles or low in rules.role_words or low.endswith("ologist")
+        role = _title_here(tokens, doc, rules, names)
+        if not role and names.is_first(head):
+            break
         if role or (_common(head, doc, names) and names.is_first(tokens[1])):
             tokens.pop(0)
             continue
@@ -263,10 +351,16 @@ def person_kind(
     names: NameData,
     *,
     things: Iterable[str] = (),
+    people: Sequence[tuple[str, ...]] = (),
     require_known: bool = False,
 ) -> Kind | None:
     """``person``, ``other`` for a thing named after someone or a noun phrase ("James Webb
-    Telescope", "Atmospheric Science"), or None to drop (``require_known`` and no Census name).
+    Telescope", "Atmospheric Science", "Space Shuttle" written "Space Shuttles"), a place or an
+    organisation by a class word ("Causeway Bay", "County Kerry", "Crow Tribe") or written after
+    "in", "at"... ("in La Llagosta") or a class noun ("troupe Tribal Evolution"), ``other``
+    for a fictional character or a non-human thing the text calls one ("the character Tasha
+    Yar", "Cotton Candy, a dragon."), or None to drop
+    (``require_known`` and no Census name; two surnames of the document's ``people``).
 
     A name none of whose words the data knows stays a person ("Sergei Shoigu"): only a last
     word the document uses as a common noun makes it a thing, or a longer non-person value of
@@ -274,14 +368,33 @@ def person_kind(
     ("Hagia Sophia" beside "Hagia Sophia Museum"; not "James Webb").
     """
     tokens = name.split(" ")
-    if not names.is_first(tokens[0]) and any(t.startswith(name + " ") for t in things):
+    if _glued_surnames(tokens, people):
+        return None  # "Trump Biden": two people of the document
+    first_name = names.is_first(tokens[0])
+    if not first_name and any(t.startswith(name + " ") for t in things):
         return "other"
+    if len(tokens) >= 2 and tokens[0].casefold() in rules.first_words:
+        return rules.first_words[tokens[0].casefold()]  # "County Kerry", "Gazeta Prawna"
     last = tokens[-1]
     if _bare(last) in names.suffixes:
         return "person"
     low = last.casefold()
     if low in rules.thing_heads:
         return rules.thing_heads[low]
+    if low in rules.place_heads and not first_name:
+        return "location"  # "Causeway Bay"; not "Michael Bay"
+    if _common(tokens[0], doc, names) and tokens[0].casefold() not in _PARTICLES:
+        return "other"  # "Training Range", "Regarding Ashodaya": a name starts with a name
+    if _plural_in(name, doc):
+        return "other"  # "the Space Shuttles": a class of things
+    if rules.org_nouns and _written_after(name, doc, _after_nouns(rules.org_nouns), False):
+        return "organization"  # "dancing troupe Tribal Evolution", "law firm Sidley Austin"
+    if rules.thing_nouns and _described_as(name, doc, _apposition(rules.thing_nouns)):
+        return "other"  # "Cotton Candy, a dragon."
+    if _written_after(name, doc, _CHARACTER_END, possessive=True):
+        return "other"  # "the character Tasha Yar", "character of Anya Jenkins": fictional
+    if _after_locative(name, doc):
+        return "location"  # "in La Llagosta", "in the Tsuen Wan district"; not "in Joe Biden's"
     if low in rules.law_heads:
         return "other"
     if _common(last, doc, names) and doc.is_noun(last):
@@ -294,6 +407,94 @@ def person_kind(
     if require_known and not any(names.is_known(t) for t in tokens):
         return None
     return "person"
+
+
+def glued_lead(name: str, single: Collection[str], names: NameData) -> str | None:
+    """``name`` without a first word the document names alone as an organisation or a place
+    more often than in persons (fold keys ``single``) and that is no Census name: "Koszalin
+    Piotr Jedlinski" -> "Piotr Jedlinski"; "" when one word would be left ("Twitter West");
+    None when no such word leads ("Jordan Peterson" beside "Jordan")."""
+    tokens = name.split(" ")
+    if len(tokens) < 2 or names.is_known(tokens[0]) or fold_key(tokens[0]) not in single:
+        return None
+    if tokens[1].casefold() in _PARTICLES:
+        return None  # "Qaboos bin Said"
+    return " ".join(tokens[1:]) if len(tokens) > 2 else ""
+
+
+def _glued_surnames(tokens: Sequence[str], people: Sequence[tuple[str, ...]]) -> bool:
+    """Whether every word is the surname of a different longer person of the document ("Trump
+    Biden" beside "Donald Trump" and "Joe Biden")."""
+    keys = tuple(fold_key(t) for t in tokens)
+    owners = [
+        {i for i, p in enumerate(people) if len(p) >= 2 and p[-1] == k and p != keys} for k in keys
+    ]
+    return len(keys) >= 2 and all(owners) and len(set().union(*owners)) >= 2
+
+
+def _written_after(name: str, doc: DocWords, before: re.Pattern[str], possessive: bool) -> bool:
+    """Whether the text writes the multi-word ``name`` right after what ``before`` matches
+    (anchored at its end), as a possessive too unless ``possessive`` is False."""
+    if " " not in name:
+        return False
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:  # str.find, not a regex compiled per name (the stage's time budget)
+        end = i + len(name)
+        after = text[end : end + 2]
+        if (
+            not after[:1].isalnum()
+            and (possessive or after not in ("'s", "’s"))
+            and before.search(text, max(0, i - 20), i)
+        ):
+            return True
+        i = text.find(name, end)
+    return False
+
+
+@cache
+def _after_nouns(nouns: frozenset[str]) -> re.Pattern[str]:
+    """A lowercase noun of ``nouns`` and one space, at the end of the searched text."""
+    return re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, nouns)))}) $")
+
+
+@cache
+def _apposition(nouns: frozenset[str]) -> re.Pattern[str]:
+    """ ", a dragon." after a name: a noun of ``nouns`` (one modifier allowed) ending a clause."""
+    alts = "|".join(sorted(map(re.escape, nouns)))
+    return re.compile(rf",? (?:a|an|the) (?:[a-z-]+ )?(?:{alts})s?(?=[.,;:)!?])")
+
+
+def _described_as(name: str, doc: DocWords, apposition: re.Pattern[str]) -> bool:
+    """Whether the text follows ``name`` with ``apposition`` ("Cotton Candy, a dragon.")."""
+    text, i = doc.text, doc.text.find(name)
+    while i >= 0:
+        end = i + len(name)
+        if apposition.match(text, end):
+            return True
+        i = text.find(name, end)
+    return False
+
+
+def _after_locative(name: str, doc: DocWords) -> bool:
+    """Whether the text writes ``name`` after "in", "at"... and not as a possessive ("in La
+    Llagosta"; not "in Joe Biden's")."""
+    return _written_after(name, doc, _LOCATIVE_END, possessive=False)
+
+
+def _plural_in(name: str, doc: DocWords) -> bool:
+    """Whether the document writes the whole multi-word ``name`` in the plural ("Space
+    Shuttles"); people are pluralised by surname alone ("the Kennedys")."""
+    if " " not in name:
+        return False
+    text = doc.text
+    for plural in (name + "s", name + "es"):
+        i = text.find(plural)
+        while i >= 0:
+            end = i + len(plural)
+            if not text[end : end + 1].isalnum():
+                return True
+            i = text.find(plural, end)
+    return False
 
 
 def _surname_of(word: str, people: Sequence[tuple[str, ...]], names: NameData) -> int | None:
@@ -854,11 +1055,9 @@ def _sentence_initial_only(word: str, text: str) -> bool:
     return bool(uses) and all(_SENTENCE_START.search(text[max(0, i - 4) : i]) for i in uses)
 
 
-_LOCATIVE_END = re.compile(_LOCATIVE + r"$")
-
-
-def _after_locative(name: str, text: str) -> bool:
-    """Whether ``text`` writes ``name`` after "in", "at"... ("in Washington")."""
+def _written_in(name: str, text: str) -> bool:
+    """Whether ``text`` writes ``name`` (one word or more, possessives too) after "in",
+    "at"... ("in Washington")."""
     # Find the name, then look behind it: one pattern with the prepositions first is tried at
     # every word of the text.
     start = text.find(name)
@@ -936,7 +1135,7 @@ def check_place(
             and names.is_first(tokens[0])
             and tokens[1].upper() in names.last
             and not any(t.casefold() in doc.lower for t in tokens)
-            and not _after_locative(name, doc.text)
+            and not _written_in(name, doc.text)
             and tokens[1].casefold() not in conf.place_heads | conf.region_heads
             and place_evidence(tokens[1]) != "known"
         ):
@@ -946,7 +1145,7 @@ def check_place(
         return name, "location"  # without the text, no evidence against the place
     plural = name.endswith("s") and _name_part_of(name[:-1], people) is not None
     i = None if plural else _name_part_of(name, people)
-    located = _after_locative(name, doc.text)
+    located = _written_in(name, doc.text)
     if i is not None or plural:
         if located:
             return name, "location"  # "in Washington"

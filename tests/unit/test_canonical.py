@@ -305,6 +305,25 @@ CASES = [
         {"persons": ("Kim Jong Un",), "mentions": {"Kim Jong Un": 4}},
     ),
     (
+        "first and last name of a longer one",
+        [("John James Conyers Jr.", P), ("John Conyers", P), ("Conyers", P)],
+        {"persons": ("John James Conyers Jr.",), "mentions": {"John James Conyers Jr.": 3}},
+    ),
+    (
+        "a second surname left out",
+        [("Pedro R. Pierluisi Urrutia", P), ("Pedro Pierluisi", P)],
+        {"persons": ("Pedro R. Pierluisi Urrutia",), "mentions": {"Pedro R. Pierluisi Urrutia": 2}},
+    ),
+    (
+        "not a name inside a longer span",
+        [("John R. Lewis Voting Rights Act", P), ("John Lewis", P)],
+        {
+            "persons": ("John Lewis",),
+            "other": ("John R. Lewis Voting Rights Act",),
+            "mentions": {"John Lewis": 1, "John R. Lewis Voting Rights Act": 1},
+        },
+    ),
+    (
         "shared family name: the one introduced first",
         [("Kim Jong Un", P), ("Kim Myong Sik", P), ("Kim", P)],
         {

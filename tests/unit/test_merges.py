@@ -64,6 +64,27 @@ GUY_TABLE = AliasTable([AliasEntry("Richard K. Guy", "person")])
         ({"Richard Guy": 1, "Rick K. Guy": 1, "Richard K. Gay": 1}, None, {}),
         # Same middle, different spelling of a variant: the most frequent wins the tie.
         ({"Richard K Guy": 1, "Richard K. Guy": 2}, None, {"Richard K Guy": "Richard K. Guy"}),
+        # A second surname (Spanish naming): into the one longer form.
+        (
+            {"Wanda Vazquez": 2, "Wanda Vazquez Garced": 1},
+            None,
+            {"Wanda Vazquez": "Wanda Vazquez Garced"},
+        ),
+        (
+            {"Pedro Pierluisi": 2, "Pedro R. Pierluisi Urrutia": 1},
+            None,
+            {"Pedro Pierluisi": "Pedro R. Pierluisi Urrutia"},
+        ),
+        # Two longer forms, a different middle, a first name as surname, a suffix: left alone.
+        ({"Ana Lopez": 1, "Ana Lopez Garcia": 1, "Ana Lopez Perez": 1}, None, {}),
+        ({"Ana M. Lopez": 1, "Ana J. Lopez Garcia": 1}, None, {}),
+        ({"Martin Luther": 1, "Martin Luther King": 1}, None, {}),
+        ({"Juan Lopez": 1, "Juan Lopez Garcia Jr.": 1}, None, {}),
+        (
+            {"Wanda Vazquez": 2, "Wanda Vazquez Garced": 1},
+            AliasTable([AliasEntry("Wanda Vazquez", "person")]),
+            {},
+        ),
         ({}, None, {}),
     ],
 )

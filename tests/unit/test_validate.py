@@ -12,6 +12,7 @@ from etl.validate import (
     check_organization,
     check_place,
     doc_words,
+    glued_lead,
     is_event,
     load_rules,
     name_data,
@@ -45,6 +46,26 @@ NAMES = name_data()
         ("Female Grand Master", "female players", "Female Grand Master"),  # no first name next
         ("Will Smith Image", "you will see", "Will Smith"),  # Will is a first name
         ("Pak Jong Chon", "", "Pak Jong Chon"),
+        ("Jo JorgensenImage", "", "Jo Jorgensen"),  # caption word glued
+        ("Amy Berman", "Judge Amy Berman Jackson said", "Amy Berman Jackson"),  # cut surname
+        ("Superintendent Graciano", "Superintendent Graciano Mijares.", "Graciano Mijares"),
+        ("Bill Clinton", "the Bill Clinton White House", "Bill Clinton"),  # a longer name
+        ("Joe Biden", "Joe Biden said. Joe Biden Jr. came", "Joe Biden"),  # not always
+        ("Tom Tancredo", "Tom Tancredo Image", "Tom Tancredo"),  # caption word
+        ("Ann Lee", "Ann Lee Smith and the smith", "Ann Lee"),  # a lowercase word
+        ("Phil CollinsImage", "", "Phil Collins"),
+        ("Jo McDonald", "", "Jo McDonald"),  # a capital inside a name
+        ("Sayyid Ali Hosseini Khamenei", "", "Ali Hosseini Khamenei"),  # honorific (config)
+        ("King Maha Vajiralongkorn", "the king said", "Maha Vajiralongkorn"),  # title as a noun
+        ("King Maha Vajiralongkorn", "", "King Maha Vajiralongkorn"),  # King: a first name
+        ("Earl Alan Dodge", "", "Earl Alan Dodge"),
+        ("Lady Melania Trump", "First Lady Melania Trump", "Melania Trump"),  # a longer title
+        ("Lady Ann Smith", "Lady Ann Smith. Ann Smith said", "Ann Smith"),  # written without
+        (
+            "Crown Prince Mohammad bin Salman",
+            "Crown Prince Mohammad bin Salman",
+            "Mohammad bin Salman",
+        ),
     ],
 )
 def test_strip_person(name: str, text: str, expected: str) -> None:
@@ -68,6 +89,28 @@ def test_strip_person(name: str, text: str, expected: str) -> None:
         ("Neo Nazi", "a neo-Nazi group", "other"),  # no name word, a common word
         ("Doris Day", "the day", "person"),  # a Census surname
         ("Goody Two Shoes", "", "person"),  # the data cannot tell (a song)
+        ("Female Grand Master", "female players", "other"),  # a name starts with a name
+        ("Said bin Taimur", "he said", "person"),  # a particle follows
+        ("Causeway Bay", "", "location"),  # place head, no first name (config)
+        ("Java Sea", "", "location"),
+        ("Michael Bay", "", "person"),  # a first name before the head
+        ("County Kerry", "", "location"),  # first word (config)
+        ("Gazeta Prawna", "", "organization"),
+        ("U.S.S. Grayback", "", "other"),  # a ship prefix
+        ("Crow Tribe", "", "organization"),  # thing head (config)
+        ("Vedelmi Ipari Kft", "", "organization"),  # legal form
+        ("Space Shuttle", "retired the Space Shuttles", "other"),  # written in the plural
+        ("Tsuen Wan", "in the Tsuen Wan district", "location"),  # after "in"
+        ("La Llagosta", "a fire in La Llagosta", "location"),
+        ("Joe Biden", "trust in Joe Biden's plan", "person"),  # a possessive after "in"
+        ("Tasha Yar", "the character Tasha Yar's station", "other"),  # fictional
+        ("Tribal Evolution", "dancing troupe Tribal Evolution performed", "organization"),
+        ("Cotton Candy", "Cotton Candy, a dragon. Image: X", "other"),  # a non-human thing
+        ("Jo Roe", "Jo Roe, a film director, said", "person"),
+        ("Sidley Austin", "hiring law firm Sidley Austin, said", "organization"),
+        ("Elon Musk", "the company Elon Musk's brother runs", "person"),  # a possessive
+        ("Anya Jenkins", "loosing the character of Anya Jenkins", "other"),
+        ("Anya Jenkins", "the actor Anya Jenkins", "person"),
     ],
 )
 def test_person_kind(name: str, text: str, expected: str) -> None:
@@ -86,6 +129,35 @@ def test_person_kind(name: str, text: str, expected: str) -> None:
 def test_person_kind_beside_things(name: str, expected: str) -> None:
     things = ["Hagia Sophia Museum", "Tupua Tamasese Meaole Hospital", "James Webb Telescope"]
     assert person_kind(name, NO_DOC, RULES, NAMES, things=things) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Trump Biden", None),  # two surnames of two people of the document
+        ("Donald Trump", "person"),
+        ("Biden Biden", "person"),  # one person's
+        ("Jill Biden", "person"),
+    ],
+)
+def test_person_kind_beside_people(name: str, expected: str | None) -> None:
+    people = people_parts(["Donald Trump", "Joe Biden", "Biden Biden"])
+    assert person_kind(name, NO_DOC, RULES, NAMES, people=people) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Koszalin Piotr Jedlinski", "Piotr Jedlinski"),  # a place of the document leads
+        ("Twitter West", ""),  # one word left: no name
+        ("Jordan Peterson", None),  # a Census name
+        ("Hamza bin Laden", None),  # a particle follows
+        ("Piotr Jedlinski", None),
+    ],
+)
+def test_glued_lead(name: str, expected: str | None) -> None:
+    single = {"koszalin", "twitter", "jordan", "hamza"}
+    assert glued_lead(name, single, NAMES) == expected
 
 
 @pytest.mark.parametrize(
