@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Typographic variants folded before any comparison (the display form uses ASCII ones too).
 _PUNCT_FOLD = str.maketrans(
@@ -64,6 +65,7 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+@lru_cache(maxsize=131072)  # the same few thousand names are keyed again and again per batch
 def fold_key(text: str) -> str:
     """Comparison key: case, diacritics, spacing, hyphens and punctuation ignored."""
     folded = ascii_fold(normalize_surface(text)).casefold()
