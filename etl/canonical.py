@@ -31,9 +31,11 @@ Per mention, in order:
    (``Putin's press secretary``), fewer than two letters or digits, no letter at all, no
    capital letter in a cased script (``east coast``), or a lowercase prefix word
    (``inter-Korean``; ``al-Qaeda`` and ``iPhone`` stay). Model spans are split at line breaks.
-6. **Validation** (``validate``, on by default; :mod:`etl.validate`, data named in
-   ``config/facets.yml``) of what the alias table does not know, with the document's text as
-   evidence of common words (a word it writes in lowercase; a noun when after "the"):
+6. **Validation** (``validate``, on by default; :mod:`etl.validate` with the persons' checks in
+   :mod:`etl.person_checks`, the organisations' in :mod:`etl.org_checks` and the places' in
+   :mod:`etl.place_checks`, data named in ``config/facets.yml``) of what the alias table does
+   not know, with the document's text as evidence of common words (a word it writes in
+   lowercase; a noun when after "the"):
 
    - before short mentions resolve, a person loses trailing caption, label and reporting words
      (``Tom Tancredo Image``, ``Narendra Modi Announced``, glued: ``Jo JorgensenImage``), gets
@@ -150,21 +152,12 @@ from etl.names import (
     strip_article,
     strip_titles,
 )
+from etl.org_checks import check_organization
+from etl.person_checks import glued_lead, person_kind, strip_person
+from etl.place_checks import check_place
 from etl.records import Entities
 from etl.text import fold_key
-from etl.validate import (
-    NO_DOC,
-    DocWords,
-    check_organization,
-    check_place,
-    doc_words,
-    glued_lead,
-    is_event,
-    load_rules,
-    name_data,
-    person_kind,
-    strip_person,
-)
+from etl.validate import NO_DOC, DocWords, doc_words, is_event, load_rules, name_data
 
 
 @dataclass
@@ -302,7 +295,8 @@ def _resolve(c: _Cand, ctx: _Context) -> tuple[str, Kind, AliasEntry | None] | N
 
 
 class _Validator:
-    """The checks of :mod:`etl.validate` with what one document gives them."""
+    """The facet checks (:mod:`etl.validate`, :mod:`etl.person_checks`, :mod:`etl.org_checks`,
+    :mod:`etl.place_checks`) with what one document gives them."""
 
     def __init__(self, text: str, require_known: bool) -> None:
         self.doc: DocWords = doc_words(text) if text else NO_DOC

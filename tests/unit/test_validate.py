@@ -1,4 +1,5 @@
-"""Facet validation rules: input -> expected, one small case per rule (etl.validate)."""
+"""Facet validation rules: input -> expected, one small case per rule (etl.validate and the
+facet modules etl.person_checks, etl.org_checks, etl.place_checks)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,18 @@ import pytest
 from etl.canonical import canonicalize
 from etl.gazetteer import AliasTable
 from etl.mentions import Mention
+from etl.org_checks import check_organization
+from etl.person_checks import glued_lead, person_kind, strip_person
+from etl.place_checks import check_place
 from etl.validate import (
     NO_DOC,
-    check_organization,
-    check_place,
     doc_words,
-    glued_lead,
     is_event,
     load_rules,
     name_data,
     parse_rules,
     people_parts,
-    person_kind,
     qualified,
-    strip_person,
 )
 
 RULES = load_rules()
