@@ -143,7 +143,7 @@ def entities_from_mentions(
     )
     found = replace(found, spans=tuple((m.text, m.label, m.start, m.end) for m in mentions))
     # Places get their countries and points (etl.geo) with the other checks.
-    return locate(found, table) if validate else found
+    return locate(found, table, text=text) if validate else found
 
 
 def entities_from_doc(doc: Doc, table: AliasTable, model: str) -> Entities:
@@ -159,7 +159,7 @@ def gazetteer_entities(
     ents = canonicalize(
         found, table, GAZETTEER, text=text, validate=validate, require_known=require_known
     )
-    return locate(ents, table) if validate else ents
+    return locate(ents, table, text=text) if validate else ents
 
 
 def chunks(text: str, limit: int) -> list[tuple[int, str]]:

@@ -46,8 +46,9 @@ counties ("Riverside County"); and initials of multi-word country names ("UAE").
 lacks is looked up by its parts (``GeoIndex.candidates``): "Winchester, Hampshire", "South
 London", "Tandag City", "Sola Airport". A street, building or landmark the reference lacks
 ("Strickland Street", config ``local_heads``) gets the country of a document whose unambiguous
-places all lie in one country, and no point. :func:`locate` gives values naming one place one
-name (:func:`place_names`: "UAE" -> "United Arab Emirates").
+places all lie in one country, and no point; so does a place the text writes as a country's
+("Russia's Far East", "the Russian Far East": :func:`possessive_country`). :func:`locate`
+gives values naming one place one name (:func:`place_names`: "UAE" -> "United Arab Emirates").
 """
 
 from __future__ import annotations
@@ -586,10 +587,15 @@ def _with_alias(alias: Place, ref: Place | None) -> Place:
 
 
 def resolve_places(
-    locations: Sequence[str], table: AliasTable | None = None, index: GeoIndex | None = None
+    locations: Sequence[str],
+    table: AliasTable | None = None,
+    index: GeoIndex | None = None,
+    text: str = "",
 ) -> dict[str, Place | None]:
     """Each location value of one document -> the place it names, or None (unknown or
-    ambiguous). The values are each other's context, so pass a document's locations together."""
+    ambiguous). The values are each other's context, so pass a document's locations together;
+    with the document's ``text``, a place it writes as a country's ("Russia's Far East") gets
+    that country."""
     index = index or reference()
     cands = {name: index.candidates(name) for name in locations}
     aliases = {name: _alias_place(name, table) for name in locations}
@@ -616,7 +622,44 @@ def resolve_places(
             # "Strickland Street", "Mount Apo": unknown to the reference, but a street or a
             # mountain lies in the country the document is about (no point: nobody knows it).
             out[name] = Place(name, "local", (only,))
+        elif out[name] is None and not cands[name] and text:
+            owner = possessive_country(name, text, index)
+            if owner is not None:
+                out[name] = Place(name, "local", (owner,))
     return out
+
+
+_POSSESSOR = re.compile(r"((?:[A-Z][\w.-]*\s+){0,2}[A-Z][\w.-]*)['\u2019]s\s+(?:the\s+)?$")
+_ADJECTIVE = re.compile(r"\b([A-Z][a-z]{3,})\s+$")  # "the Russian Far East"
+
+
+def possessive_country(name: str, text: str, index: GeoIndex) -> str | None:
+    """The country the text makes ``name`` belong to ("Russia's Far East", "the Russian Far
+    East" -> RU), when every such use names the same one; None when the text never writes it
+    so."""
+    found: set[str] = set()
+    start = text.find(name)
+    while start >= 0:
+        window = max(0, start - 48)
+        m = _POSSESSOR.search(text, window, start)
+        if m is not None:
+            words = m.group(1).split()
+            for i in range(len(words)):  # "President Vladimir Putin's" is no country
+                if countries := _countries(" ".join(words[i:]), index):
+                    found |= countries
+                    break
+        elif (m := _ADJECTIVE.search(text, window, start)) is not None:
+            word = m.group(1)  # Russian -> Russia, Korean -> Korea, Japanese -> Japan
+            for stem in (word[:-1], word[:-2], word[:-3]):
+                if countries := _countries(stem, index):
+                    found |= countries
+                    break
+        start = text.find(name, start + len(name))
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _countries(name: str, index: GeoIndex) -> set[str]:
+    return {c for p in index.candidates(name) if p.kind == "country" for c in p.countries}
 
 
 def _local(name: str, heads: frozenset[str]) -> bool:
@@ -731,16 +774,20 @@ def _renamed(entities: Entities, names: Mapping[str, str]) -> Entities:
 
 
 def locate(
-    entities: Entities, table: AliasTable | None = None, index: GeoIndex | None = None
+    entities: Entities,
+    table: AliasTable | None = None,
+    index: GeoIndex | None = None,
+    text: str = "",
 ) -> Entities:
     """``entities`` with ``countries`` (sorted ISO codes of its resolved places) and ``points``
     (one per resolved place with coordinates, in the order of ``locations``); values naming one
-    place get one name (:func:`place_names`)."""
-    places = resolve_places(entities.locations, table, index)
+    place get one name (:func:`place_names`). ``text`` is the document's, for places it writes
+    as a country's."""
+    places = resolve_places(entities.locations, table, index, text)
     names = place_names(places, table, index)
     if names:
         entities = _renamed(entities, names)
-        places = resolve_places(entities.locations, table, index)
+        places = resolve_places(entities.locations, table, index, text)
     countries = sorted({c for p in places.values() if p is not None for c in p.countries})
     points: list[Point] = []
     for p in places.values():

@@ -221,6 +221,16 @@ def test_every_seed_place_has_a_country(seeds: dict[str, Entities]) -> None:
         assert seeds[doc].countries and seeds[doc].points
 
 
+@pytest.mark.parametrize("doc", ["000", "002", "004"])
+def test_russias_far_east_is_in_russia(seeds: dict[str, Entities], doc: str) -> None:
+    # The model's span is "Far East"; the text writes "Russia's Far East".
+    table = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
+    [path] = SEEDS.glob(f"{doc}_*.txt")
+    text = path.read_text(encoding="utf-8")
+    place = resolve_places(seeds[doc].locations, table, text=text)["Far East"]
+    assert place is not None and place.countries == ("RU",)
+
+
 def test_vostochny_cosmodrome_is_in_amur_oblast(seeds: dict[str, Entities]) -> None:
     table = load_alias_table(PROJECT_ROOT / "config" / "entities.yml")
     place = resolve_places(["Vostochny Cosmodrome"], table)["Vostochny Cosmodrome"]

@@ -13,6 +13,7 @@ from etl.geo import (
     place_evidence,
     place_names,
     places_config,
+    possessive_country,
     reference,
     resolve_places,
 )
@@ -286,3 +287,38 @@ def test_entities_stage_switch(geo: bool, countries: tuple[str, ...]) -> None:
     )
     assert found.countries == countries
     assert len(found.points) == len(countries)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a space center in Russia's Far East on Wednesday", "RU"),
+        ("a cosmodrome in Russia\u2019s Far East.", "RU"),
+        ("in Russia's Far East and later in the Far East", "RU"),  # one owner is enough
+        ("Russia's Far East and China's Far East", None),  # two owners: undecided
+        ("President Vladimir Putin's Far East trip", None),  # a person is no country
+        ("the Far East", None),  # never written as a country's
+    ],
+)
+def test_possessive_country(text: str, expected: str | None) -> None:
+    assert possessive_country("Far East", text, reference()) == expected
+
+
+def test_a_place_written_as_a_countrys_gets_that_country_without_a_point() -> None:
+    text = "Kim and Putin met in Russia's Far East, near Vladivostok."
+    got = resolve_places(["Far East", "Vladivostok"], TABLE, text=text)
+    far_east = got["Far East"]
+    assert far_east is not None and far_east.countries == ("RU",) and far_east.point is None
+    assert resolve_places(["Far East"], TABLE)["Far East"] is None  # without the text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two more cities in the Russian Far East on his own", "RU"),
+        ("the Japanese Far East", "JP"),  # Japanese -> Japan
+        ("the Eastern Far East", None),  # "Easter"/"Easte" are no countries
+    ],
+)
+def test_country_adjective(text: str, expected: str | None) -> None:
+    assert possessive_country("Far East", text, reference()) == expected
