@@ -69,7 +69,41 @@ RECALL_DROP_MAX = 0.02  # pipeline recall may be at most 2 points below the base
 SPLITS_MAX = 0.01
 TIME_ADDED_MAX = 0.05
 # What was tried to meet the targets: kept here, since the section is rewritten on every run.
-NOTES = ""
+NOTES = """\
+What was tried, and where the targets stand:
+
+- Precision: persons meet 95% on all labels and miss by 0.2 points on the held-out half;
+  organisations (58%) and places (83%) miss by far. Rules were written looking only at the dev
+  half of the labels (the held-out half's wrong values were never read), so the held-out
+  column is the one to trust. What moved them: caption and role words cut from persons, things
+  named after people moved out of persons, class words (Bay, Sea, County, Tribe, ship
+  prefixes); bare generic heads resolved to the document's qualified organisation or dropped,
+  events, titles, awards, diseases, ships, spelt-out acronyms and peoples moved to other,
+  stop words, all-caps common words and glued names dropped, country and region names moved to
+  places; one-word places only ever at a sentence start, written in lowercase, cut from a
+  longer name or a Census surname of the document's person dropped or moved, unknown names
+  with an organisation head moved. What is left is mostly what no kept data can tell without
+  an English dictionary or a knowledge base: products and software ("Xbox", "JavaScript"),
+  works ("Pillow Talk"), common words the document never writes in lowercase ("Backlash"),
+  cut names of organisations, and organisation labels the guide counts as wrong by design
+  (events, programmes, laws). The labels are strict: an organisation value is right only if it
+  names an organisation (not an event, title or product).
+- Recall stays at the baseline for persons and organisations and rises for places (values
+  moved in from other types).
+- Splits: places meet the target (one name per place through GeoNames: "UAE" and "United
+  Arab Emirates"). Persons miss by 1.1 points: the corpus merge pass (middle initials, middle
+  names and second surnames, only when no other person of the corpus contradicts) joins the
+  rest it safely can; what remains are misspellings, birth names and nicknames, which are the
+  alias table's. Organisations miss by 16.8 points: a shorter name resolves to a longer one of
+  the same document ("Hornets" -> "Charlotte Hornets"), but across documents "Democratic
+  Party" / "US Democratic Party" and acronyms need the alias table (an acronym resolved inside
+  one document would make new splits across documents).
+- Time: the row is the per-article cost after a warm-up. Loading the reference data (GeoNames
+  index, Census names) costs about 1.5 s once per process on top, which is 4% of this
+  293-article run and less on a night's batch per worker.
+- `require_known` buys persons about one point of precision for four points of recall, so it
+  stays off.
+"""
 
 
 def read_articles(path: Path) -> list[Article]:
@@ -271,7 +305,6 @@ def table(base: Variant, pipe: Variant) -> list[str]:
 def strict_lines(pipe: Variant, strict: Variant) -> list[str]:
     """What ``entities.require_known`` would change: precision gained against recall lost."""
     rows = [
-        "",
         "With `entities.require_known` (values the reference data does not know dropped too; "
         "off by default, since new names appear in the news every day):",
         "",
