@@ -273,3 +273,47 @@ def test_one_hit_per_story_and_open_a_story(airflow: Airflow, page: Any, stories
         "aria-checked", "false"
     )
     page.screenshot(path=str(ARTIFACTS / "search-page-story-copies.png"), full_page=True)
+
+
+@pytest.fixture
+def placed(es: Any) -> Iterator[str]:
+    """SEARCH_DOCS with the countries and points the geo step gives their places."""
+    geo = {
+        "Russia": ("RU", {"lat": 55.75, "lon": 37.62}),
+        "Vostochny Cosmodrome": ("RU", {"lat": 51.884, "lon": 128.333}),
+        "North Korea": ("KP", {"lat": 39.03, "lon": 125.75}),
+    }
+    docs = []
+    for doc in SEARCH_DOCS:
+        places = doc["entities"].get("locations", [])
+        docs.append(
+            {
+                **doc,
+                "geo": {
+                    "countries": sorted({geo[p][0] for p in places}),
+                    "points": [geo[p][1] for p in places],
+                },
+            }
+        )
+    name = f"test-geo-{uuid.uuid4().hex[:10]}"
+    create_index(es, name, docs)
+    yield name
+    drop_alias(es, name)
+
+
+def test_countries_facet_names_and_filters(airflow: Airflow, page: Any, placed: str) -> None:
+    """Issue 14: a Countries facet, codes shown with their names, a click filters by country."""
+    from playwright.sync_api import expect
+
+    _open(page, airflow, f"index={placed}")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "6")
+    assert _facet_counts(page, "countries") == {"RU": 2, "KP": 2}
+    facet = page.get_by_test_id("facet-countries")
+    expect(facet).to_contain_text("RU Russia")
+    expect(facet).to_contain_text("KP North Korea")
+    page.locator('[data-field="geo.countries"][data-value="KP"]').click()
+    expect(page.get_by_test_id("total")).to_have_attribute("data-total", "2")
+    expect(page.get_by_test_id("chip")).to_contain_text("KP North Korea")
+    titles = page.locator("[data-testid=hit] .title").all_inner_texts()
+    assert sorted(titles) == ["Putin promises help with satellites", "Pyongyang's satellite plans"]
+    page.screenshot(path=str(ARTIFACTS / "search-page-countries.png"), full_page=True)
