@@ -2,11 +2,13 @@
 
 ``client`` takes a URL (default ``ES_URL``); ``client_from_connection`` takes an Airflow
 Connection (the DAG's ``elasticsearch_default``) and ends in ``client`` too, so retries,
-timeouts and TLS are set in one place.
+timeouts and TLS are set in one place. :func:`composite_buckets` pages through every value of
+a field, for the passes that read the whole index's values a page at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -109,3 +111,27 @@ def redact(url: str) -> str:
 def server_version(es: Elasticsearch) -> str:
     """The server's version number, e.g. ``9.5.3``."""
     return str(es.info()["version"]["number"])
+
+
+def composite_buckets(
+    es: Elasticsearch,
+    index: str,
+    field: str,
+    *,
+    aggs: dict[str, Any] | None = None,
+    page: int = 1000,
+) -> Iterator[dict[str, Any]]:
+    """Every bucket of a composite aggregation on ``field`` (its value is ``bucket["key"]
+    ["value"]``, with ``aggs`` per bucket), one page of ``page`` values at a time: memory
+    does not grow with the number of values."""
+    after: dict[str, Any] | None = None
+    while True:
+        comp: dict[str, Any] = {"size": page, "sources": [{"value": {"terms": {"field": field}}}]}
+        if after:
+            comp["after"] = after
+        body: dict[str, Any] = {"composite": comp, **({"aggs": aggs} if aggs else {})}
+        resp = es.search(index=index, size=0, aggs={"page": body})["aggregations"]["page"]
+        yield from resp["buckets"]
+        after = resp.get("after_key")
+        if not after or not resp["buckets"]:
+            return

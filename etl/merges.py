@@ -38,9 +38,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from etl import staging as stg
+from etl.es import composite_buckets
 from etl.fingerprints import digest
 from etl.gazetteer import AliasTable
 from etl.names import display_form, name_parts, name_suffix
@@ -192,21 +193,8 @@ def names_of(*maps: Mapping[str, str]) -> set[str]:
 
 def corpus_persons(es: Elasticsearch, index: str) -> Iterator[tuple[str, int]]:
     """(person value, documents holding it), one composite-aggregation page at a time."""
-    after: dict[str, Any] | None = None
-    while True:
-        comp: dict[str, Any] = {
-            "size": _PAGE,
-            "sources": [{"v": {"terms": {"field": "entities.persons"}}}],
-        }
-        if after:
-            comp["after"] = after
-        resp = es.search(index=index, size=0, aggs={"p": {"composite": comp}})
-        agg = resp["aggregations"]["p"]
-        for b in agg["buckets"]:
-            yield str(b["key"]["v"]), int(b["doc_count"])
-        after = agg.get("after_key")
-        if not agg["buckets"] or not after:
-            return
+    for b in composite_buckets(es, index, "entities.persons", page=_PAGE):
+        yield str(b["key"]["value"]), int(b["doc_count"])
 
 
 def recorded(es: Elasticsearch, index: str) -> list[str]:

@@ -192,17 +192,18 @@ def _refresh_fingerprints(
     es: Elasticsearch, index: str, query: dict[str, Any], stages: Fingerprints
 ) -> int:
     """Set the current entities fingerprint on documents an edit cannot change."""
+    change = {"doc": {"pipeline": {"entities": stages.entities}}}
+    return _update_matching(es, index, query, change, "update the entities fingerprint of")
+
+
+def _update_matching(
+    es: Elasticsearch, index: str, query: dict[str, Any], change: dict[str, Any], what: str
+) -> int:
+    """Apply one partial update (``doc`` or ``script``) to every document ``query`` matches,
+    without reading their sources; the number updated."""
     hits = helpers.scan(es, index=index, query={"query": query}, _source=False)
-    actions = (
-        {
-            "_op_type": "update",
-            "_index": index,
-            "_id": h["_id"],
-            "doc": {"pipeline": {"entities": stages.entities}},
-        }
-        for h in hits
-    )
-    return apply(es, actions, "update the entities fingerprint of")
+    actions = ({"_op_type": "update", "_index": index, "_id": h["_id"], **change} for h in hits)
+    return apply(es, actions, what)
 
 
 @dataclass(frozen=True)
@@ -290,17 +291,10 @@ def _refresh_merges(es: Elasticsearch, index: str, query: dict[str, Any], fp: st
         "if (params.fp == null) { ctx._source.pipeline.remove('merges') } "
         "else { ctx._source.pipeline.merges = params.fp }"
     )
-    hits = helpers.scan(es, index=index, query={"query": query}, _source=False)
-    actions = (
-        {
-            "_op_type": "update",
-            "_index": index,
-            "_id": h["_id"],
-            "script": {"source": source, "lang": "painless", "params": {"fp": fp}},
-        }
-        for h in hits
+    script = {"source": source, "lang": "painless", "params": {"fp": fp}}
+    return _update_matching(
+        es, index, query, {"script": script}, "update the merges fingerprint of"
     )
-    return apply(es, actions, "update the merges fingerprint of")
 
 
 def stored_docs(batch_uri: str) -> Iterator[Stored]:

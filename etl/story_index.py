@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import helpers
 
+from etl.es import composite_buckets
 from etl.load import apply
 from etl.settings import Settings
 from etl.stories import (
@@ -182,7 +183,7 @@ def fix_stories(es: Elasticsearch, index: str) -> int:
     agree with them (a copy added, changed or removed; its representative removed, in which
     case the earliest remaining copy represents it). Returns the stories fixed."""
     es.indices.refresh(index=index)
-    bad = [b["key"]["id"] for b in _story_buckets(es, index) if not _consistent(b)]
+    bad = [b["key"]["value"] for b in _story_buckets(es, index) if not _consistent(b)]
     for story in bad:
         members = [
             (h["_id"], _date((h.get("_source") or {}).get("published_at")))
@@ -215,26 +216,12 @@ def fix_stories(es: Elasticsearch, index: str) -> int:
 
 def _story_buckets(es: Elasticsearch, index: str) -> Iterator[dict[str, Any]]:
     """Per story: its documents, the smallest and largest stored size, its canonical count."""
-    after = None
-    while True:
-        comp: dict[str, Any] = {"size": 1000, "sources": [{"id": {"terms": {"field": "story.id"}}}]}
-        if after:
-            comp["after"] = after
-        aggs = {
-            "stories": {
-                "composite": comp,
-                "aggs": {
-                    "lo": {"min": {"field": "story.size"}},
-                    "hi": {"max": {"field": "story.size"}},
-                    "canon": {"filter": {"term": {"story.canonical": True}}},
-                },
-            }
-        }
-        resp = es.search(index=index, size=0, aggs=aggs)["aggregations"]["stories"]
-        yield from resp["buckets"]
-        after = resp.get("after_key")
-        if not after or not resp["buckets"]:
-            return
+    aggs = {
+        "lo": {"min": {"field": "story.size"}},
+        "hi": {"max": {"field": "story.size"}},
+        "canon": {"filter": {"term": {"story.canonical": True}}},
+    }
+    return composite_buckets(es, index, "story.id", aggs=aggs)
 
 
 def _consistent(bucket: dict[str, Any]) -> bool:
