@@ -137,15 +137,22 @@ def country_name(code: str) -> str | None:
     return _country_names().get(code.strip().upper())
 
 
+@functools.cache
+def _country_codes() -> dict[str, str]:
+    return {name.casefold(): code for code, name in _country_names().items()}
+
+
 def country_code(value: str) -> str:
     """A country filter value as the index holds it: an alpha-2 code in upper case ("fr" ->
-    "FR"); an alpha-3 code or an ISO name ("France", "FRA") is looked up. Anything else is a
-    SearchUsageError."""
+    "FR"); a name the facets show ("Russia", "Kosovo"), an alpha-3 code or an ISO name
+    ("Russian Federation", "FRA") is looked up. Anything else is a SearchUsageError."""
     import pycountry
 
     text = value.strip()
     if len(text) == 2 and text.isascii() and text.isalpha():
         return text.upper()
+    if code := _country_codes().get(text.casefold()):
+        return code  # what `etl summary` and the page show is what a user types back
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:

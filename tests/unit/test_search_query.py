@@ -401,6 +401,11 @@ def test_shape_collapsed_response() -> None:
             ],
         ),
         ({"country": "XK"}, [{"terms": {"geo.countries": ["XK"]}}]),  # GeoNames' Kosovo
+        # The names the facets show ("RU Russia", "XK Kosovo", "SU USSR") are typed back.
+        ({"country": "Russia"}, [{"terms": {"geo.countries": ["RU"]}}]),
+        ({"country": "kosovo"}, [{"terms": {"geo.countries": ["XK"]}}]),
+        ({"country": "USSR"}, [{"terms": {"geo.countries": ["SU"]}}]),
+        ({"country": "Russian Federation"}, [{"terms": {"geo.countries": ["RU"]}}]),
     ],
 )
 def test_country_filter(kwargs: dict[str, Any], expected_filters: list[dict[str, Any]]) -> None:
