@@ -63,11 +63,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from etl.gazetteer import AliasTable
 from etl.records import Entities
 from etl.settings import FACETS_FILE as FACETS
+from etl.settings import facets_config
 from etl.text import fold_key
 
 log = logging.getLogger(__name__)
@@ -133,9 +132,7 @@ def parse_places_config(data: Mapping[str, Any] | None) -> PlacesConfig:
 @cache
 def places_config(path: Path = FACETS) -> PlacesConfig:
     """``config/facets.yml``'s ``places:`` section, parsed once per process."""
-    with path.open(encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    return parse_places_config(data.get("places"))
+    return parse_places_config(facets_config(path).get("places"))
 
 
 @dataclass(frozen=True)

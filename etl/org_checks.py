@@ -13,10 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from etl.kinds import Kind
 from etl.settings import FACETS_FILE as FACETS
+from etl.settings import facets_config
 from etl.text import fold_key
 from etl.validate import (
     _LOCATIVE,
@@ -65,8 +64,7 @@ class OrgRules:
 @cache
 def load_org_rules(path: Path = FACETS) -> OrgRules:
     """The organisation-only lists of ``path``, read once per process."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return parse_org_rules(data)
+    return parse_org_rules(facets_config(path))
 
 
 def parse_org_rules(data: Mapping[str, object]) -> OrgRules:

@@ -6,15 +6,24 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Reference data and word lists of the facet checks (etl.validate, etl.geo), read once per
-# process by each; not a setting, since a changed file changes the entities fingerprint.
+# Reference data and word lists of the facet checks (etl.validate, etl.geo); not a setting,
+# since a changed file changes the entities fingerprint.
 FACETS_FILE = PROJECT_ROOT / "config" / "facets.yml"
 DEFAULT_SETTINGS = PROJECT_ROOT / "config" / "settings.yml"
+
+
+@lru_cache(maxsize=4)
+def facets_config(path: Path = FACETS_FILE) -> Mapping[str, Any]:
+    """``config/facets.yml`` parsed once per process; each checking module reads its own
+    sections from it."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return data if isinstance(data, dict) else {}
 
 
 class _Section(BaseModel):

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from etl.kinds import Kind
 from etl.settings import FACETS_FILE as FACETS
+from etl.settings import facets_config
 from etl.text import fold_key
 
 _LOWER_WORD = re.compile(r"\b[a-z][A-Za-z'-]*")
@@ -111,7 +110,7 @@ def parse_rules(data: Mapping[str, object]) -> Rules:
 @cache
 def load_rules(path: Path = FACETS) -> Rules:
     """The rules of ``path``, read once per process."""
-    return parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return parse_rules(facets_config(path))
 
 
 @dataclass(frozen=True)
