@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import run_etl as etl
 from search_indices import create_index, drop_alias
 
 from etl.documents import to_document
@@ -26,7 +23,6 @@ from etl.records import Article, Entities, SourceInfo
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 STAGES = {"clean": "c", "metadata": "m", "ner": "n", "entities": "e"}
 # Vostochny Cosmodrome (Amur Oblast, Russia), Pyongyang, Paris.
 VOSTOCHNY, PYONGYANG, PARIS = (51.884, 128.334), (39.034, 125.755), (48.857, 2.352)
@@ -120,21 +116,6 @@ def test_countries_aggregation(es: Any, alias: str) -> None:
     resp = es.search(index=alias, size=0, aggs={"c": {"terms": {"field": "geo.countries"}}})
     buckets = {b["key"]: b["doc_count"] for b in resp["aggregations"]["c"]["buckets"]}
     assert buckets == {"RU": 2, "KP": 1, "FR": 1}
-
-
-def etl(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m etl ARGS`` as a user runs it."""
-    from etl.settings import get_settings
-
-    env = {**os.environ, "ES_URL": get_settings().env.es_target, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _json(*args: str) -> dict[str, Any]:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import run_etl as etl
 from search_indices import (
     HOSTILE_DOCS,
     HOSTILE_PERSONS,
@@ -32,18 +29,11 @@ from search_indices import (
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 FACET_NAMES = ["persons", "organizations", "locations", "countries", "sources", "languages"]
 HIT_KEYS = {"id", "score", "title", "source", "date", "language", "highlights", "entities"}
 
 
 DOCS = SEARCH_DOCS
-
-
-def _es_url() -> str:
-    from etl.settings import get_settings
-
-    return get_settings().env.es_target
 
 
 @pytest.fixture(scope="module")
@@ -53,21 +43,6 @@ def alias(es: Any) -> Iterator[str]:
     create_index(es, name, DOCS)
     yield name
     drop_alias(es, name)
-
-
-def etl(
-    *args: str, es_url: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m etl ARGS`` as a user would (``env`` adds to the environment)."""
-    env = {**os.environ, "ES_URL": es_url or _es_url(), "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def search_json(alias: str, *args: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cli_support import run_etl
 
 from es_local.launcher import with_credentials
 from etl.es import client
@@ -26,28 +27,17 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _etl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_run_and_search_over_https_with_credentials_in_es_url(
     secured, secured_es, secured_alias
 ) -> None:
     env = secured.env()
-    run = _etl(env, "run", "--input", "data/sample", "--index", secured_alias)
+    run = run_etl("run", "--input", "data/sample", "--index", secured_alias, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert secured.password not in run.stdout + run.stderr
     secured_es.indices.refresh(index=secured_alias)
     assert secured_es.count(index=secured_alias)["count"] == 5
 
-    found = _etl(env, "search", "--index", secured_alias, "--json")
+    found = run_etl("search", "--index", secured_alias, "--json", env=env, timeout=600)
     assert found.returncode == 0, found.stderr
     result = json.loads(found.stdout)
     assert result["total"] == 5
@@ -74,7 +64,7 @@ def test_a_wrong_password_is_one_redacted_line_and_exit_1(secured, command) -> N
     wrong = "Wrong" + secured.password[:10]
     env = secured.env(ES_URL=with_credentials(secured.url, secured.user, wrong))
     args = ["--input", "data/sample", "--index", "sec-never"] if command == "run" else ["x"]
-    out = _etl(env, command, *args)
+    out = run_etl(command, *args, env=env, timeout=600)
     assert out.returncode == 1, (out.stdout, out.stderr)
     assert wrong not in out.stdout + out.stderr and secured.password not in out.stderr
     [line] = out.stderr.strip().splitlines()
@@ -85,7 +75,7 @@ def test_a_wrong_password_is_one_redacted_line_and_exit_1(secured, command) -> N
 def test_a_missing_ca_is_refused_with_one_line(secured) -> None:
     env = secured.env()
     env.pop("ES_CA_CERTS")
-    out = _etl(env, "search", "x")
+    out = run_etl("search", "x", env=env, timeout=600)
     assert out.returncode == 1
     [line] = out.stderr.strip().splitlines()
     assert re.match(r"(etl \w+: )?error: ", line) and secured.password not in line, line
