@@ -220,7 +220,7 @@ def _limit(model: LoadedModel, settings: EntitySettings) -> int:
     return max(1, min(settings.chunk_chars, model.nlp.max_length))
 
 
-def _checks(settings: EntitySettings) -> dict[str, bool]:
+def check_switches(settings: EntitySettings) -> dict[str, bool]:
     """Keyword arguments of the validation switches (:mod:`etl.validate`)."""
     return {"validate": settings.validate_facets, "require_known": settings.require_known}
 
@@ -233,7 +233,7 @@ def _annotate(
     for i, article in enumerate(batch):
         model = model_for(article.language, settings)
         if model is None:
-            results[i] = gazetteer_entities(ner_text(article), table, **_checks(settings))
+            results[i] = gazetteer_entities(ner_text(article), table, **check_switches(settings))
         else:
             by_model.setdefault(model.package, (model, []))[1].append(i)
     for model, idxs in by_model.values():
@@ -242,7 +242,7 @@ def _annotate(
             idxs, texts, _model_mentions(model, texts, settings), strict=True
         ):
             results[i] = entities_from_mentions(
-                text, mentions, table, model.name, **_checks(settings)
+                text, mentions, table, model.name, **check_switches(settings)
             )
     return [r if r is not None else Entities() for r in results]
 

@@ -40,6 +40,7 @@ from etl.documents import with_entities
 from etl.entities import (
     GAZETTEER,
     add_entities,
+    check_switches,
     entities_from_mentions,
     gazetteer_entities,
     ner_text,
@@ -382,10 +383,7 @@ class Rederiver:
     def _from_spans(self, source: dict[str, Any]) -> Entities | None:
         if (source.get("pipeline") or {}).get("ner") != self.stages.ner:
             return None  # the model or its settings changed: the spans are stale too
-        conf = self.settings.entities
-        return recanonicalize(
-            source, self.table, validate=conf.validate_facets, require_known=conf.require_known
-        )
+        return recanonicalize(source, self.table, **check_switches(self.settings.entities))
 
     def _with_ner(self, docs: list[Stored]) -> Iterator[dict[str, Any]]:
         """NER on the stored text; the entities stage yields one result per article, in order."""
