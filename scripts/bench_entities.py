@@ -34,7 +34,7 @@ from etl.gazetteer import load_alias_table
 from etl.records import Article, SourceInfo
 from etl.settings import PROJECT_ROOT, get_settings
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "bench" / "news-corpus" / "wikinews-en-2019-2020.jsonl"
+CORPUS = PROJECT_ROOT / "data" / "wikinews" / "wikinews-en-2019-2020.jsonl"
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:entities -->", "<!-- /bench:entities -->"
 BUDGET = 15.0  # % the stage may cost on top of plain nlp.pipe

@@ -13,8 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
-SHARED = ROOT.parent / "shared" / "bench"
-WIKINEWS = SHARED / "news-corpus" / "wikinews-en-2019-2020.jsonl"
+WIKINEWS = ROOT / "data" / "wikinews" / "wikinews-en-2019-2020.jsonl"  # kept in the repository
 
 
 def cpu_name() -> str:

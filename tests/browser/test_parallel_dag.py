@@ -13,15 +13,15 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from corpus import WIKINEWS
 from search_indices import drop_alias
 
 from browser.browser_support import Airflow
 from browser.test_trigger_form import DAG_ID, _failure_report, _wait_for_dag, _wait_for_run
-from etl.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration]
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "bench" / "news-corpus" / "wikinews-en-2019-2020.jsonl"
+CORPUS = WIKINEWS
 RECORDS, PER_BATCH = 24, 8
 
 

@@ -18,13 +18,14 @@ from typing import Any
 
 import psutil
 import pytest
+from corpus import WIKINEWS
 
 from etl import pipeline
 from etl.settings import PROJECT_ROOT, get_settings
 
 pytestmark = pytest.mark.integration
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "bench" / "news-corpus" / "wikinews-en-2019-2020.jsonl"
+CORPUS = WIKINEWS
 
 
 def _export(tmp_path: Path, n: int) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import WIKINEWS
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -33,7 +34,7 @@ from facet_metrics import (  # noqa: E402
     verdicts,
 )
 
-CORPUS = ROOT.parent / "shared" / "bench" / "news-corpus" / "wikinews-en-2019-2020.jsonl"
+CORPUS = WIKINEWS
 VALUES = load_jsonl(LABELS / "values.jsonl")
 ARTICLES = load_jsonl(LABELS / "articles.jsonl")
 SPLITS = load_jsonl(LABELS / "splits.jsonl")
@@ -91,7 +92,6 @@ def test_article_label_schema(article: dict[str, Any]) -> None:
             assert all(isinstance(v, str) and v.strip() == v != "" for v in variants)
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="the Wikinews corpus is not on this machine")
 def test_article_ids_are_in_the_corpus() -> None:
     with CORPUS.open(encoding="utf-8") as f:
         ids = {json.loads(line)["id"] for line in f}
